@@ -1,0 +1,41 @@
+from toolkit import analysis
+
+
+def test_fold_maps_estonian_letters_and_accents_to_ascii():
+    assert analysis.fold("Kõrboja ÄÖÜ šŽ café") == "korboja aou sz cafe"
+
+
+def test_estonian_inflections_share_a_stem():
+    forms = ["raamatud", "raamatut", "raamatule", "raamatu", "raamatus", "raamatuga"]
+    assert len({analysis.stem(w, "et") for w in forms}) == 1
+
+
+def test_english_plurals_share_a_stem():
+    assert analysis.stem("candles", "en") == analysis.stem("candle", "en")
+    assert analysis.stem("novels", "en") == analysis.stem("novel", "en")
+
+
+def test_stop_words_are_dropped_even_without_diacritics():
+    assert analysis.terms("Näita mulle palun midagi") == []
+    assert analysis.terms("naita mulle") == []
+    assert analysis.terms("show me some books", "en") == ["book"]
+
+
+def test_numbers_and_short_words_are_kept_whole():
+    assert analysis.terms("1984 ema") == ["1984", "ema"]
+
+
+def test_index_text_is_space_separated_terms():
+    assert analysis.index_text("Tõde ja õigus") == "tode oigu"
+
+
+def test_guess_language():
+    assert analysis.guess_language("A gripping story of the sea and a book") == "en"
+    assert analysis.guess_language("Põnev lugu merest ja raamat") == "et"
+    assert analysis.guess_language("") == "et"
+
+
+def test_language_of_prefers_the_declared_language():
+    assert analysis.language_of("English", "Põnev lugu") == "en"
+    assert analysis.language_of("et", "the story of a book") == "et"
+    assert analysis.language_of(None, "the story of a book") == "en"

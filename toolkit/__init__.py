@@ -1,0 +1,25 @@
+"""A Jupyter-native toolkit for LLM pipelines that must feel fast.
+
+The catalog and its search are the ground everything else stands on:
+
+    from toolkit import Catalog, SearchFilters, search_products
+    catalog = Catalog.open()                       # the default catalog, created on first use
+    result = search_products(catalog, "krimiromaanid", SearchFilters(max_price=20))
+"""
+
+from toolkit.catalog import Catalog, ImportReport
+from toolkit.errors import CatalogError, CatalogImportError, SearchError, ToolkitError
+from toolkit.search import ProductHit, SearchFilters, SearchResult, search_products
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "CatalogImportError",
+    "ImportReport",
+    "ProductHit",
+    "SearchError",
+    "SearchFilters",
+    "SearchResult",
+    "ToolkitError",
+    "search_products",
+]

@@ -1,0 +1,114 @@
+"""How product text and query text become search terms.
+
+DuckDB's FTS extension has no Estonian stemmer, so the catalog feeds it text that is already
+analysed here: lower-cased, stop words dropped, each word stemmed with Snowball for the text's
+language (Estonian or English) and then folded to ASCII, so that "Kõrboja" and "korboja" meet.
+Queries go through the same functions, which is what makes the two sides match.
+
+Estonian inflects heavily ("raamat", "raamatud", "raamatut", "raamatule") and compounds freely
+("krimiromaanid"); Snowball brings most forms to one stem, and the search widens the rest
+against the index's own vocabulary (see `toolkit.search`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+Language = str  # "et" or "en"; anything else is treated as "et", the shop's first language
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_FOLD = str.maketrans({"õ": "o", "ä": "a", "ö": "o", "ü": "u", "š": "s", "ž": "z"})
+
+STOP_WORDS_ET = frozenset(
+    """
+    ja ning ka ega on oli ei et kas see seda selle need neid mis mida kes keda või aga kui siis
+    ma mina mu minu mul mulle sa sina sul sulle ta tema tal talle me meie te teie nad nemad oma
+    üks ühe üht mõni mõned mingi mingit midagi väga veel palun tahan tahaksin otsin otsiksin
+    soovin sooviksin vajan näita näidata näidake leia leiaks mõnda jaoks kohta alla üle kuni
+    umbes eur euro eurot eurost eurone sobiks sobib võiks oleks hea head heal ilus ilusat tore
+    toredat
+    """.split()
+)
+STOP_WORDS_EN = frozenset(
+    """
+    a an the and or of for to in on at by with from about as is are be was it its this that
+    these those me my i we our you your he she they them his her some something anything any
+    please show find looking look want would like need give get good nice under over below above
+    less than up more most euro euros eur
+    """.split()
+)
+
+_STEMMERS = {"et": snowballstemmer.stemmer("estonian"), "en": snowballstemmer.stemmer("english")}
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold Estonian letters and any other accents to ASCII."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Folded, so that "näita" typed as "naita" is still a stop word.
+STOP_WORDS = frozenset(fold(w) for w in STOP_WORDS_ET | STOP_WORDS_EN)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of letters and digits, in order, accents kept (stemmers need them)."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str, language: Language = "et") -> str:
+    """The folded Snowball stem of one lower-cased word, or "" for a stop word.
+
+    Numbers and short words are kept whole: stemming "1984" or "ema" only loses meaning.
+    """
+    folded = fold(word)
+    if folded in STOP_WORDS:
+        return ""
+    if len(word) <= 3 or word.isdigit():
+        return folded
+    stemmer = _STEMMERS.get(language, _STEMMERS["et"])
+    return fold(stemmer.stemWord(word))
+
+
+def terms(text: str | None, language: Language = "et") -> list[str]:
+    """The search terms of a text: stop words dropped, the rest stemmed and folded."""
+    if not text:
+        return []
+    return [t for w in words(text) if (t := stem(w, language))]
+
+
+def index_text(text: str | None, language: Language = "et") -> str:
+    """A text as the space-separated terms the FTS index is built over."""
+    return " ".join(terms(text, language))
+
+
+_ET_MARKERS = frozenset(fold(w) for w in STOP_WORDS_ET) | {"raamat", "ning", "kes", "mis"}
+_EN_MARKERS = STOP_WORDS_EN | {"book", "story", "novel", "by", "who", "which", "gift"}
+
+
+def guess_language(text: str | None) -> Language:
+    """"en" or "et" for a piece of text, by its function words and Estonian letters."""
+    if not text:
+        return "et"
+    found = words(text)
+    if any(c in "õäöü" for c in text.lower()):
+        return "et"
+    en = sum(w in _EN_MARKERS for w in found)
+    et = sum(fold(w) in _ET_MARKERS for w in found)
+    return "en" if en > et else "et"
+
+
+def language_of(declared: str | None, text: str | None = None) -> Language:
+    """The stemmer language for a row: its declared language if we know it, else a guess."""
+    code = (declared or "").strip().lower()
+    if code.startswith(("et", "est", "eesti")):
+        return "et"
+    if code.startswith(("en", "eng", "inglise")):
+        return "en"
+    return guess_language(text)

@@ -1,0 +1,119 @@
+"""The shop's bilingual vocabulary: words that name the same thing in Estonian and English.
+
+A shopper writes "crime novels" to a shop whose categories are Estonian ("Krimi"), or
+"kokaraamat" to an English catalog. The search widens each query word with the other words of
+its concept, so either language finds the product. The context extraction of the assistant
+reads the same concepts to recognise product types and categories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from toolkit.analysis import fold, stem, words
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing the shop sells, with the words each language uses for it."""
+
+    key: str
+    et: tuple[str, ...]
+    en: tuple[str, ...]
+
+
+CONCEPTS: tuple[Concept, ...] = (
+    Concept("book", ("raamat", "raamatud", "teos"), ("book", "books", "novel")),
+    Concept("gift", ("kingitus", "kink", "kingitused"), ("gift", "present")),
+    Concept("toy", ("mänguasi", "mänguasjad", "mänguasja"), ("toy", "toys")),
+    Concept("board_game", ("lauamäng", "lauamängud", "seltskonnamäng"), ("boardgame", "board game", "game", "games")),
+    Concept("stationery", ("kirjatarbed", "kirjatarve"), ("stationery",)),
+    Concept("home", ("kodukaubad", "kodu", "sisustus"), ("home", "homeware", "decor")),
+    Concept("crime", ("krimi", "krimka", "krimiromaan", "detektiiv", "põnevik"),
+            ("crime", "detective", "mystery", "thriller", "murder")),
+    Concept("fantasy", ("fantaasia", "fantaasiaromaan", "võlur", "draakon"),
+            ("fantasy", "wizard", "dragon", "magic")),
+    Concept("scifi", ("ulme", "ulmeromaan", "kosmos"), ("scifi", "science fiction", "space")),
+    Concept("cookbook", ("kokaraamat", "kokandus", "retsept", "toit", "köök"),
+            ("cookbook", "cooking", "recipe", "recipes", "food", "kitchen")),
+    Concept("poetry", ("luule", "luulekogu", "luuletus", "luuletused"), ("poetry", "poem", "poems")),
+    Concept("children", ("lasteraamat", "lapsed", "laps", "lastele", "muinasjutt"),
+            ("children", "child", "kids", "kid", "fairy tale")),
+    Concept("youth", ("noorteraamat", "noored", "noortele", "teismeline"),
+            ("young adult", "teen", "teenager", "youth")),
+    Concept("history", ("ajalugu", "ajalooline", "ajaloo"), ("history", "historical")),
+    Concept("romance", ("romantika", "armastus", "armastusromaan"), ("romance", "love", "romantic")),
+    Concept("science", ("teadus", "populaarteadus", "loodus"), ("science", "popular science", "nature")),
+    Concept("classics", ("klassika", "eesti klassika", "klassik"), ("classic", "classics")),
+    Concept("biography", ("elulugu", "elulood", "memuaarid"), ("biography", "memoir", "memoirs")),
+    Concept("travel", ("reisimine", "reisiraamat", "reis"), ("travel", "journey", "trip")),
+    Concept("selfhelp", ("eneseareng", "psühholoogia"), ("self-help", "selfhelp", "psychology")),
+    Concept("humour", ("huumor", "naljaraamat", "nali"), ("humour", "humor", "funny", "jokes")),
+    Concept("mug", ("kruus", "kruusid", "tass"), ("mug", "mugs", "cup")),
+    Concept("candle", ("küünal", "küünlad", "lõhnaküünal"), ("candle", "candles")),
+    Concept("textile", ("tekk", "pleed", "tekstiil", "sall"), ("blanket", "throw", "textile", "scarf")),
+    Concept("decor", ("dekoratsioon", "kaunistus", "kodudekoor"), ("decoration", "ornament")),
+    Concept("gift_set", ("kinkekomplekt", "komplekt", "kinkekarp"), ("gift set", "gift box", "set")),
+    Concept("souvenir", ("suveniir", "meene"), ("souvenir", "keepsake")),
+    Concept("jewellery", ("ehe", "ehted", "kaelakee", "käevõru"), ("jewellery", "jewelry", "necklace")),
+    Concept("puzzle", ("pusle", "puslet"), ("puzzle", "jigsaw")),
+    Concept("plush", ("pehme mänguasi", "kaisuloom", "kaisukaru", "mängukaru"),
+            ("plush", "teddy", "teddy bear", "soft toy")),
+    Concept("construction", ("klotsid", "konstruktor", "ehitusklotsid"), ("blocks", "building", "lego")),
+    Concept("crafts", ("meisterdamine", "loovus", "joonistamine"), ("crafts", "drawing", "art")),
+    Concept("notebook", ("märkmik", "kaustik", "päevik"), ("notebook", "journal", "diary")),
+    Concept("calendar", ("kalender",), ("calendar", "planner")),
+    Concept("pen", ("pastakas", "sulepea", "pliiats"), ("pen", "pencil", "fountain pen")),
+    Concept("card_game", ("kaardimäng", "kaardid"), ("card game", "cards")),
+    Concept("strategy", ("strateegia", "strateegiamäng"), ("strategy",)),
+    Concept("family_game", ("peremäng", "seltskonnamäng"), ("family game", "party game")),
+)
+
+
+@cache
+def _stem_to_concepts() -> dict[str, tuple[Concept, ...]]:
+    """Single-word names only: "science" alone must not mean "science fiction"."""
+    index: dict[str, list[Concept]] = {}
+    for concept in CONCEPTS:
+        for language, phrases in (("et", concept.et), ("en", concept.en)):
+            for phrase in phrases:
+                if len(words(phrase)) == 1:
+                    key = stem(phrase, language)
+                    if key and concept not in index.setdefault(key, []):
+                        index[key].append(concept)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@cache
+def _phrases() -> tuple[tuple[str, Concept], ...]:
+    return tuple((" ".join(fold(w) for w in words(phrase)), concept)
+                 for concept in CONCEPTS
+                 for phrase in concept.et + concept.en if len(words(phrase)) > 1)
+
+
+def phrases_in(text: str) -> list[tuple[str, Concept]]:
+    """The multi-word concept names ("science fiction", "board game") a text contains."""
+    folded = " " + " ".join(fold(w) for w in words(text)) + " "
+    return [(phrase, concept) for phrase, concept in _phrases()
+            if f" {phrase} " in folded or f" {phrase}s " in folded]
+
+
+def concepts_for(word: str) -> tuple[Concept, ...]:
+    """The concepts a single query word names, in either language."""
+    table = _stem_to_concepts()
+    found: list[Concept] = []
+    for language in ("et", "en"):
+        for concept in table.get(stem(word, language), ()):
+            if concept not in found:
+                found.append(concept)
+    return tuple(found)
+
+
+def concept_terms(concept: Concept) -> set[tuple[str, str]]:
+    """Every (word, language) of a concept, single words only (phrases split)."""
+    out: set[tuple[str, str]] = set()
+    for language, phrases in (("et", concept.et), ("en", concept.en)):
+        for phrase in phrases:
+            out.update((w, language) for w in words(phrase))
+    return out

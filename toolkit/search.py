@@ -1,0 +1,587 @@
+"""Product search: BM25 over the catalog's full-text index, structured filters, rerank, diversity.
+
+A query (and any hint queries from the conversation) is planned into *term groups*: one per
+query word, holding every index term that word may mean: its Estonian and English stems, their
+inflected forms in the index (prefix matches a few letters longer or shorter), the parts of a
+compound ("krimiromaanid" -> "krimi" + "romaan") and the words of the same concept in the other
+language ("crime" -> "krimi"). A product scores, per group, its best term's BM25, summed over
+groups, so a word counts once however many of its forms a product contains.
+
+The SQL is fixed text; the query's terms, weights and every filter value are bound parameters.
+User text never becomes SQL.
+
+Then a rerank weighs relevance, popularity and budget fit; a diversity pass keeps the top from
+being one author or one work in several editions; and funnel warnings say when the filters had
+to be relaxed (nothing within the budget: the closest are shown, marked `outside_budget`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from toolkit import analysis, lexicon
+from toolkit.catalog import PRODUCT_COLUMNS, Catalog, Vocabulary
+from toolkit.errors import SearchError
+
+HINT_WEIGHT = 0.6  # a hint query (from the conversation) counts less than what the user typed
+CONCEPT_WEIGHT = 0.6  # a word of the same concept ("crime" for "krimi") counts less than the word
+MAX_QUERY_WORDS = 32  # a pasted essay is cut here, with a warning
+MAX_ALTERNATIVES = 24  # index terms one query word may stand for
+CANDIDATES = 120  # rows fetched for the rerank
+MIN_IN_BUDGET = 3  # fewer within budget than this and the closest outside are added, marked
+
+Sort = Literal["relevance", "price_asc", "price_desc"]
+WarningCode = Literal[
+    "query_truncated", "no_text_match", "none_in_budget", "few_in_budget", "taxonomy_relaxed",
+    "no_results",
+]
+
+
+def _as_list(value: object) -> object:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+class SearchFilters(BaseModel):
+    """Structured filters. Text values match case- and accent-insensitively."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_price: float | None = Field(default=None, ge=0)
+    max_price: float | None = Field(default=None, ge=0)
+    product_types: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # a product matches if its author contains any of these
+    age: int | None = Field(default=None, ge=0, le=120)
+    exclude_ids: tuple[str, ...] = ()
+
+    _lists = field_validator("product_types", "categories", "authors", "exclude_ids",
+                             mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _budget_in_order(self) -> SearchFilters:
+        if (self.min_price is not None and self.max_price is not None
+                and self.min_price > self.max_price):
+            raise ValueError(f"min_price {self.min_price} is above max_price {self.max_price}")
+        return self
+
+    @property
+    def has_budget(self) -> bool:
+        return self.min_price is not None or self.max_price is not None
+
+    @classmethod
+    def build(cls, **values: object) -> SearchFilters:
+        """Filters from loose values, or a `SearchError` that names each bad one."""
+        try:
+            return cls(**values)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'filters'}: {err['msg']}"
+                for err in e.errors()
+            )
+            raise SearchError(f"invalid search filters: {problems}") from None
+
+    def without_budget(self) -> SearchFilters:
+        return self.model_copy(update={"min_price": None, "max_price": None})
+
+    def without_taxonomy(self) -> SearchFilters:
+        return self.model_copy(update={"product_types": (), "categories": ()})
+
+
+class ProductHit(BaseModel):
+    """A product as search returns it, with how it ranked."""
+
+    id: str
+    title: str
+    author: str | None = None
+    description: str | None = None
+    product_type: str | None = None
+    category: str | None = None
+    language: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    price: float
+    in_popular_list: bool = False
+    image_url: str | None = None
+    score: float = 0.0  # the rerank's final score, 0-1
+    relevance: float = 0.0  # BM25 relative to the best candidate, 0-1
+    outside_budget: bool = False  # shown as the closest match although the budget excludes it
+
+
+class FunnelWarning(BaseModel):
+    code: WarningCode
+    message: str
+
+
+class SearchMetrics(BaseModel):
+    total_ms: float
+    sql_ms: float
+    rerank_ms: float
+    candidates: int
+    query_words: int
+    matched_words: int
+    index_terms: int  # index terms the query's words were widened to
+    relaxations: list[str] = Field(default_factory=list)
+
+
+class DiversityInfo(BaseModel):
+    distinct_authors_top3: int
+    demoted: int  # products moved down because an author or work was already above them
+
+
+class TermGroupInfo(BaseModel):
+    word: str
+    weight: float
+    terms: list[str]
+
+
+class SearchResult(BaseModel):
+    query: list[str]
+    filters: SearchFilters
+    sort: Sort
+    products: list[ProductHit]
+    warnings: list[FunnelWarning]
+    metrics: SearchMetrics
+    diversity: DiversityInfo
+    plan: list[TermGroupInfo]
+
+
+# -- query planning ----------------------------------------------------------------------------
+
+
+@dataclass
+class TermGroup:
+    """The index terms one query word stands for, each with its multiplier (before idf)."""
+
+    word: str
+    weight: float
+    alternatives: dict[str, float] = field(default_factory=dict)
+
+    def add(self, term: str, multiplier: float) -> None:
+        if multiplier > self.alternatives.get(term, 0.0):
+            self.alternatives[term] = multiplier
+
+
+def _inflections(vocab: Vocabulary, stem: str, multiplier: float, group: TermGroup) -> None:
+    """Add `stem` and its inflected forms present in the index: a few letters more or fewer."""
+    if not stem:
+        return
+    if stem in vocab.terms:
+        group.add(stem, multiplier)
+    if len(stem) < 4:
+        return
+    if stem[-1] in "aeiu" and stem[:-1] in vocab.terms and len(stem) >= 5:
+        group.add(stem[:-1], multiplier * 0.9)  # a genitive: "Lutsu" -> "Luts", "Krossi" -> "Kross"
+    i = bisect.bisect_left(vocab.sorted_terms, stem)
+    while i < len(vocab.sorted_terms) and vocab.sorted_terms[i].startswith(stem):
+        term = vocab.sorted_terms[i]
+        if term != stem and len(term) - len(stem) <= 3:
+            group.add(term, multiplier * 0.9)
+        i += 1
+    # Shorter forms only for long stems: "kingi" must not fall to the English "king".
+    for cut in range(len(stem) - 1, max(4, len(stem) - 4), -1):
+        if len(stem) >= 6 and stem[:cut] in vocab.terms:
+            group.add(stem[:cut], multiplier * 0.8)
+            break
+
+
+def _compound_parts(vocab: Vocabulary, stem: str) -> list[str] | None:
+    """Split an unknown compound into a known head and a known (possibly inflected) tail."""
+    if len(stem) < 8:
+        return None
+    for split in range(len(stem) - 4, 3, -1):
+        head, tail = stem[:split], stem[split:]
+        if head in vocab.terms:
+            probe = TermGroup(tail, 1.0)
+            _inflections(vocab, analysis.stem(tail, "et"), 1.0, probe)
+            if probe.alternatives:
+                return [head, tail]
+    return None
+
+
+OTHER_LANGUAGE_WEIGHT = 0.75  # the reading of a word in the language the query is not in
+
+
+def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[TermGroup]:
+    """Term groups for weighted query texts; a word that appears twice keeps its higher weight."""
+    groups: dict[str, TermGroup] = {}
+    language = analysis.guess_language(" ".join(text for text, _ in queries))
+    other = "en" if language == "et" else "et"
+
+    def plan_word(word: str, weight: float) -> None:
+        key = analysis.fold(word)
+        if key in analysis.STOP_WORDS:
+            return
+        if key in groups:
+            groups[key].weight = max(groups[key].weight, weight)
+            return
+        group = TermGroup(word, weight)
+        stems = {analysis.stem(word, other): OTHER_LANGUAGE_WEIGHT, analysis.stem(word, language): 1.0}
+        for stem, multiplier in stems.items():
+            _inflections(vocab, stem, multiplier, group)
+        if not any(m >= 0.9 for m in group.alternatives.values()):
+            for stem in stems:
+                parts = _compound_parts(vocab, stem)
+                if parts:
+                    for part in parts:
+                        plan_word(part, weight * 0.8)
+                    break
+        for concept in lexicon.concepts_for(word):
+            for synonym, synonym_language in lexicon.concept_terms(concept):
+                _inflections(vocab, analysis.stem(synonym, synonym_language), CONCEPT_WEIGHT, group)
+        if group.alternatives or key not in groups:
+            groups[key] = group
+
+    for text, weight in queries:
+        for word in analysis.words(text)[:MAX_QUERY_WORDS]:
+            plan_word(word, weight)
+        for phrase, concept in lexicon.phrases_in(text):
+            group = groups.setdefault(phrase, TermGroup(phrase, weight))
+            for synonym, synonym_language in lexicon.concept_terms(concept):
+                _inflections(vocab, analysis.stem(synonym, synonym_language), CONCEPT_WEIGHT, group)
+    for group in groups.values():
+        best = sorted(group.alternatives.items(),
+                      key=lambda kv: (-kv[1], -vocab.terms[kv[0]][1]))[:MAX_ALTERNATIVES]
+        group.alternatives = dict(best)
+    return list(groups.values())
+
+
+# -- SQL -----------------------------------------------------------------------------------------
+
+_PRODUCT_SELECT = ", ".join(f"pr.{c}" for c in PRODUCT_COLUMNS)
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list]:
+    """WHERE clauses over `pr` (products) from fixed fragments; every value is a parameter."""
+    clauses: list[str] = []
+    params: list = []
+    if filters.min_price is not None:
+        clauses.append("pr.price >= ?")
+        params.append(filters.min_price)
+    if filters.max_price is not None:
+        clauses.append("pr.price <= ?")
+        params.append(filters.max_price)
+    if filters.product_types:
+        clauses.append("list_contains(?, pr.product_type_key)")
+        params.append([analysis.fold(v) for v in filters.product_types])
+    if filters.categories:
+        clauses.append("list_contains(?, pr.category_key)")
+        params.append([analysis.fold(v) for v in filters.categories])
+    if filters.authors:
+        clauses.append("len([a for a in ? if contains(coalesce(pr.author_key, ''), a)]) > 0")
+        params.append([analysis.fold(v) for v in filters.authors])
+    if filters.age is not None:
+        clauses.append("(pr.age_min IS NULL OR pr.age_min <= ?) AND (pr.age_max IS NULL OR pr.age_max >= ?)")
+        params.extend([filters.age, filters.age])
+    if filters.exclude_ids:
+        clauses.append("NOT list_contains(?, pr.id)")
+        params.append(list(filters.exclude_ids))
+    return (" AND ".join(clauses) or "true"), params
+
+
+def _order_sql(sort: Sort) -> str:
+    return {
+        "relevance": "score DESC, pr.in_popular_list DESC, pr.rid",
+        "price_asc": "pr.price ASC, score DESC, pr.rid",
+        "price_desc": "pr.price DESC, score DESC, pr.rid",
+    }[sort]
+
+
+def _group_idf(vocab: Vocabulary, group: TermGroup) -> float:
+    """One idf for the whole group: that of its most common close form.
+
+    The rarity of what the user typed decides a word's weight; its widened forms only decide
+    where it matches. Otherwise a generic word ("raamat", in most of the catalog) would be
+    outscored by a rare other-language form ("book" in three gift titles).
+    """
+    close = [vocab.terms[t][1] for t, m in group.alternatives.items() if m >= 0.8]
+    df = max(close or [vocab.terms[t][1] for t in group.alternatives])
+    return vocab.idf(df)
+
+
+def _encode_terms(vocab: Vocabulary, groups: list[TermGroup]) -> str:
+    """The query terms as one text parameter, "termid:group:weight,...": binding one string is
+    several times cheaper in DuckDB than binding three lists, and it is still a parameter."""
+    parts = []
+    for g, group in enumerate(groups):
+        idf = _group_idf(vocab, group)
+        for term, multiplier in group.alternatives.items():
+            parts.append(f"{vocab.terms[term][0]}:{g}:{group.weight * multiplier * idf:.6g}")
+    return ",".join(parts)
+
+
+def _fetch(catalog: Catalog, groups: list[TermGroup], filters: SearchFilters, sort: Sort,
+           limit: int) -> list[tuple[dict, float]]:
+    """(product, bm25) rows matching the groups and filters; all products if no groups."""
+    where, params = _filter_sql(filters)
+    if groups:
+        # One aggregate per group, in a single pass over the postings: a product's score is the
+        # sum over groups of its best term in each. (Two nested GROUP BYs cost twice as much.)
+        score = " + ".join(
+            "coalesce(max(q.w * p.tf_part) FILTER (WHERE q.grp = ?), 0)" for _ in groups)
+        scored = f"""
+            WITH q AS (
+                SELECT t[1]::INTEGER AS termid, t[2]::INTEGER AS grp, t[3]::DOUBLE AS w
+                FROM (SELECT string_split(unnest(string_split(?, ',')), ':') AS t)
+            ),
+            scored AS (
+                SELECT p.rid, {score} AS score
+                FROM search_postings p JOIN q ON p.termid = q.termid
+                GROUP BY p.rid
+            )
+        """
+        head = [_encode_terms(catalog.vocabulary(), groups), *range(len(groups))]
+        if where == "true" and sort == "relevance":
+            # Nothing to filter on: rank first, then read only the winners' product rows.
+            sql = f"""{scored},
+                top AS (SELECT rid, score FROM scored ORDER BY score DESC, rid LIMIT ?)
+                SELECT {_PRODUCT_SELECT}, top.score FROM top JOIN products pr ON pr.rid = top.rid
+                ORDER BY {_order_sql(sort)}
+            """
+            params = [*head, limit]
+        else:
+            sql = f"""{scored}
+                SELECT {_PRODUCT_SELECT}, scored.score
+                FROM scored JOIN products pr ON pr.rid = scored.rid
+                WHERE {where}
+                ORDER BY {_order_sql(sort)}
+                LIMIT ?
+            """
+            params = [*head, *params, limit]
+    else:
+        sql = f"""
+            SELECT {_PRODUCT_SELECT}, 0.0 AS score FROM products pr
+            WHERE {where}
+            ORDER BY {_order_sql(sort).replace('score DESC', 'pr.in_popular_list DESC')}
+            LIMIT ?
+        """
+        params = [*params, limit]
+    with catalog.cursor() as cur:
+        rows = cur.execute(sql, params).fetchall()
+    n = len(PRODUCT_COLUMNS)
+    return [(dict(zip(PRODUCT_COLUMNS, row[:n], strict=True)), float(row[n])) for row in rows]
+
+
+# -- rerank and diversity ------------------------------------------------------------------------
+
+
+def budget_fit(price: float, filters: SearchFilters) -> float:
+    """1.0 for a price in the upper part of the budget (what a gift buyer means by it), less
+    towards its floor, and falling off with the distance outside it."""
+    low = filters.min_price or 0.0
+    high = filters.max_price
+    if high is None:
+        return 1.0 if price >= low else max(0.0, 1 - (low - price) / max(low, 1.0))
+    if price > high:
+        return max(0.0, 1 - (price - high) / max(high, 1.0))
+    if price < low:
+        return max(0.0, 1 - (low - price) / max(low, 1.0))
+    sweet = low + 0.4 * (high - low)
+    return 1.0 if price >= sweet else 0.6 + 0.4 * (price - low) / max(sweet - low, 0.01)
+
+
+@dataclass
+class _Ranked:
+    product: dict
+    relevance: float
+    score: float
+    author_key: str
+    work_key: str
+
+
+def _rerank(rows: list[tuple[dict, float]], filters: SearchFilters, sort: Sort) -> list[_Ranked]:
+    top = max((bm25 for _, bm25 in rows), default=0.0) or 1.0
+    ranked = []
+    for product, bm25 in rows:
+        relevance = bm25 / top
+        popular = 1.0 if product["in_popular_list"] else 0.0
+        if filters.has_budget:
+            score = 0.65 * relevance + 0.15 * popular + 0.20 * budget_fit(product["price"], filters)
+        else:
+            score = 0.85 * relevance + 0.15 * popular
+        ranked.append(_Ranked(product, relevance, score, (product["author"] or "").lower(),
+                              product["title"].lower()))
+    if sort == "relevance":
+        ranked.sort(key=lambda r: -r.score)
+    return ranked
+
+
+AUTHOR_REPEAT_PENALTY = 0.10  # subtracted per earlier pick by the same author
+WORK_REPEAT_PENALTY = 0.15  # and per earlier pick of the same work (another edition)
+DIVERSITY_FLOOR = 0.75  # no penalty takes a product below this share of its own score
+
+
+def _diversify(ranked: list[_Ranked], window: int) -> tuple[list[_Ranked], int]:
+    """Greedy re-selection of the first `window` (maximal marginal relevance): each earlier pick
+    by the same author, or of the same work, is subtracted from a candidate's score. Near-equal
+    candidates interleave authors; a clearly better match (the author asked for) stays on top."""
+    head, tail = ranked[:window], ranked[window:]
+    chosen: list[_Ranked] = []
+    authors: dict[str, int] = {}
+    works: dict[str, int] = {}
+
+    def adjusted(r: _Ranked) -> float:
+        # Two by one author may stand together; the third is what makes a shelf of one author.
+        author_repeats = max(authors.get(r.author_key, 0) - 1, 0) if r.author_key else 0
+        penalised = (r.score - AUTHOR_REPEAT_PENALTY * author_repeats
+                     - WORK_REPEAT_PENALTY * works.get(r.work_key, 0))
+        # Diversity reorders comparable matches; it never sinks an exact match below noise.
+        return max(penalised, r.score * DIVERSITY_FLOOR)
+
+    while head:
+        best = max(range(len(head)), key=lambda i: (adjusted(head[i]), -i))
+        pick = head.pop(best)
+        chosen.append(pick)
+        authors[pick.author_key] = authors.get(pick.author_key, 0) + 1
+        works[pick.work_key] = works.get(pick.work_key, 0) + 1
+    order = {id(r): i for i, r in enumerate(ranked)}
+    demoted = sum(1 for i, r in enumerate(chosen) if order[id(r)] < i)
+    return chosen + tail, demoted
+
+
+def _hits(ranked: list[_Ranked], outside_budget: bool) -> list[ProductHit]:
+    return [ProductHit(**r.product, score=round(r.score, 4), relevance=round(r.relevance, 4),
+                       outside_budget=outside_budget) for r in ranked]
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+def _budget_text(filters: SearchFilters) -> str:
+    if filters.min_price is not None and filters.max_price is not None:
+        return f"{filters.min_price:g}-{filters.max_price:g} EUR"
+    if filters.max_price is not None:
+        return f"up to {filters.max_price:g} EUR"
+    return f"from {filters.min_price:g} EUR"
+
+
+def _distance_to_budget(price: float, filters: SearchFilters) -> float:
+    if filters.max_price is not None and price > filters.max_price:
+        return price - filters.max_price
+    if filters.min_price is not None and price < filters.min_price:
+        return filters.min_price - price
+    return 0.0
+
+
+def search_products(
+    catalog: Catalog,
+    query: str | Sequence[str],
+    filters: SearchFilters | dict | None = None,
+    *,
+    hints: Sequence[str] = (),
+    limit: int = 10,
+    sort: Sort = "relevance",
+    diversify: bool = True,
+) -> SearchResult:
+    """Ranked products for a query (or several: the first is the user's, the rest and `hints`
+    are hints at `HINT_WEIGHT`) under structured filters, with metrics and funnel warnings."""
+    started = time.perf_counter()
+    if isinstance(filters, dict):
+        filters = SearchFilters.build(**filters)
+    filters = filters or SearchFilters()
+    if not isinstance(limit, int) or not 1 <= limit <= 500:
+        raise SearchError(f"limit must be a whole number from 1 to 500, not {limit!r}")
+    if sort not in ("relevance", "price_asc", "price_desc"):
+        raise SearchError(f"sort must be relevance, price_asc or price_desc, not {sort!r}")
+    texts = [query] if isinstance(query, str) else list(query)
+    if not all(isinstance(t, str) for t in [*texts, *hints]):
+        raise SearchError("queries and hints must be strings")
+    weighted = [(texts[0] if texts else "", 1.0)] + [(t, HINT_WEIGHT) for t in [*texts[1:], *hints]]
+
+    warnings: list[FunnelWarning] = []
+    if any(len(analysis.words(t)) > MAX_QUERY_WORDS for t, _ in weighted):
+        warnings.append(FunnelWarning(code="query_truncated",
+                                      message=f"Only the first {MAX_QUERY_WORDS} words were used."))
+    vocab = catalog.vocabulary()
+    all_groups = plan_query(vocab, weighted)
+    groups = [g for g in all_groups if g.alternatives]
+    sql_ms = 0.0
+    relaxations: list[str] = []
+
+    def fetch(f: SearchFilters, n: int, order: Sort = sort) -> list[tuple[dict, float]]:
+        nonlocal sql_ms
+        t0 = time.perf_counter()
+        rows = _fetch(catalog, groups, f, order, n)
+        sql_ms += (time.perf_counter() - t0) * 1000
+        return rows
+
+    rows: list[tuple[dict, float]] = []
+    outside: list[tuple[dict, float]] = []
+    if all_groups and not groups:
+        warnings.append(FunnelWarning(
+            code="no_text_match",
+            message="No product mentions any of the words searched for."))
+    else:
+        rows = fetch(filters, max(CANDIDATES, limit))
+        if filters.has_budget and len(rows) < MIN_IN_BUDGET:
+            # Show the closest outside the budget, marked, rather than nothing.
+            near = [r for r in fetch(filters.without_budget(), CANDIDATES * 2)
+                    if _distance_to_budget(r[0]["price"], filters) > 0]
+            near.sort(key=lambda r: (_distance_to_budget(r[0]["price"], filters), -r[1]))
+            outside = near[: max(MIN_IN_BUDGET - len(rows), 0) or MIN_IN_BUDGET]
+            if outside:
+                code = "none_in_budget" if not rows else "few_in_budget"
+                what = "Nothing" if not rows else f"Only {len(rows)}"
+                warnings.append(FunnelWarning(
+                    code=code,
+                    message=f"{what} within {_budget_text(filters)}; the closest by price are "
+                            "shown and marked as outside the budget."))
+                relaxations.append("budget")
+        if not rows and not outside and (filters.product_types or filters.categories):
+            rows = fetch(filters.without_taxonomy(), max(CANDIDATES, limit))
+            if rows:
+                relaxations.append("taxonomy")
+                warnings.append(FunnelWarning(
+                    code="taxonomy_relaxed",
+                    message="Nothing in that product type or category; showing matches from "
+                            "the whole catalog."))
+    rerank_started = time.perf_counter()
+    ranked = _rerank(rows, filters, sort)
+    demoted = 0
+    if diversify and sort == "relevance":
+        ranked, demoted = _diversify(ranked, window=limit + 20)
+    hits = _hits(ranked[:limit], outside_budget=False)
+    if outside and len(hits) < limit:
+        hits += _hits(_rerank(outside, filters, "price_asc")[: limit - len(hits)],
+                      outside_budget=True)
+    if not hits and not any(w.code == "no_text_match" for w in warnings):
+        warnings.append(FunnelWarning(code="no_results",
+                                      message="No products match these words and filters."))
+    rerank_ms = (time.perf_counter() - rerank_started) * 1000
+    top3 = {analysis.fold(h.author) for h in hits[:3] if h.author}
+    return SearchResult(
+        query=texts,
+        filters=filters,
+        sort=sort,
+        products=hits,
+        warnings=warnings,
+        metrics=SearchMetrics(
+            total_ms=round((time.perf_counter() - started) * 1000, 3),
+            sql_ms=round(sql_ms, 3),
+            rerank_ms=round(rerank_ms, 3),
+            candidates=len(rows) + len(outside),
+            query_words=len(all_groups),
+            matched_words=len(groups),
+            index_terms=sum(len(g.alternatives) for g in groups),
+            relaxations=relaxations,
+        ),
+        diversity=DiversityInfo(distinct_authors_top3=len(top3), demoted=demoted),
+        plan=[TermGroupInfo(word=g.word, weight=round(g.weight, 3), terms=list(g.alternatives))
+              for g in all_groups],
+    )
