@@ -295,7 +295,13 @@ EDITIONS = [
     ("kogujaväljaanne nahkköites", "collector's leather-bound edition", (60.0, 130.0)),
 ]
 
-BOOK_AGES = {"Lasteraamatud": [(3, 6), (5, 9), (7, 12)], "Noorteraamatud": [(12, 18)]}
+BOOK_AGES = {
+    "Lasteraamatud": [(3, 6), (5, 9), (7, 12)], "Noorteraamatud": [(12, 18)],
+    "Fantaasia": [(10, None), (12, None), (14, None)], "Ulme": [(12, None), (14, None)],
+    "Teadus": [(10, None), (14, None)], "Ajalugu": [(12, None), (14, None)],
+    "Luule": [(8, None), (14, None)], "Huumor": [(10, None), (14, None)],
+    "Kokaraamatud": [(12, None)], "Reisimine": [(12, None)],
+}
 GIFT_HINTS_ET = ["Sobib kingituseks emale, isale või sõbrale.", "Hea sünnipäevakink.",
                  "Ilus jõulukink raamatusõbrale.", "Sobib kingiks õpetajale."]
 GIFT_HINTS_EN = ["A lovely gift for a mother, father or friend.", "A good birthday present.",

@@ -30,3 +30,20 @@ def fresh_catalog(tmp_path: Path) -> Iterator[Catalog]:
     """A default catalog of the test's own, free to be replaced."""
     with Catalog.open(tmp_path / "shop.duckdb") as opened:
         yield opened
+
+
+@pytest.fixture(scope="session")
+def assistant(catalog):
+    """An offline assistant over the session's default catalog (memory persisted in it)."""
+    from toolkit.assistant import Assistant
+    from toolkit.settings import AssistantSettings
+
+    return Assistant(catalog, settings=AssistantSettings())
+
+
+@pytest.fixture
+def conversation() -> str:
+    """A conversation id of the test's own, so memories never mix."""
+    import uuid
+
+    return f"test-{uuid.uuid4().hex[:12]}"

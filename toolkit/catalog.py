@@ -139,6 +139,11 @@ class Catalog:
             catalog.import_file(DEFAULT_CATALOG_FILE, source="default catalog")
         return catalog
 
+    def migrate(self) -> None:
+        """Apply schema changes registered since the file was opened (e.g. by toolkit.memory)."""
+        with self._lock:
+            _apply_migrations(self._con)
+
     def close(self) -> None:
         self._con.close()
 

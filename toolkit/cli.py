@@ -3,6 +3,7 @@
     python -m toolkit catalog info [--db PATH] [--json]
     python -m toolkit catalog import FILE [--db PATH]
     python -m toolkit search "QUERY" [--max-price N] [--min-price N] [--category C] [--json]
+    python -m toolkit chat [--json] [--mode parallel|sequential] [--conversation ID] MESSAGE
 
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error.
 """
@@ -10,6 +11,7 @@ Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Sequence
@@ -56,6 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
                         default="relevance")
     search.add_argument("--limit", type=int, default=10)
     search.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    chat = commands.add_parser("chat", parents=[db], help="one turn with the shop assistant")
+    chat.add_argument("message", help="what the shopper says, in Estonian or English")
+    chat.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    chat.add_argument("--backend", choices=["offline"], default="offline",
+                      help="who does the thinking (model backends come later)")
+    chat.add_argument("--mode", choices=["parallel", "sequential"], default=None,
+                      help="orchestrator (default: parallel, or $PARALLEL_EXECUTION_ENABLE)")
+    chat.add_argument("--conversation", default="cli",
+                      help="conversation id: turns with the same id share memory")
+    chat.add_argument("--debug", action="store_true", help="structured debug logs on stderr")
     return parser
 
 
@@ -92,7 +105,71 @@ def _print_search(result) -> None:
           f"{result.diversity.distinct_authors_top3} authors in the top 3")
 
 
+def _render_event(event) -> None:
+    """A readable transcript: the face shows events, it decides nothing."""
+    kind = event.type
+    if kind == "intent":
+        print(f"[{event.decision}] intent {event.intent} (confidence {event.confidence:.2f}, "
+              f"{event.language})")
+    elif kind == "skeleton":
+        print("▒" * 3 + f" loading {event.count} products…")
+    elif kind == "text":
+        print(event.delta, end="", flush=True)
+    elif kind == "products":
+        print()
+        for product in event.products:
+            badge = "★" if product.get("in_popular_list") else " "
+            author = f" — {product['author']}" if product.get("author") else ""
+            print(f"  ┃ {badge} {product['title']}{author}  {product['price']:.2f} €  "
+                  f"[{product.get('category') or product.get('product_type') or '-'}]")
+    elif kind == "suggestions":
+        print("\n" + "  ".join(f"› {item}" for item in event.items))
+    elif kind == "error":
+        print(f"\n! {event.message}", file=sys.stderr)
+    elif kind == "timing":
+        print(f"\n── timing ({event.mode}, {event.backend}) ──")
+        figures = [("time to first chunk", event.ttfc_ms), ("context", event.context_ms),
+                   ("search", event.search_ms), ("products sent at", event.products_ms),
+                   ("total", event.total_ms)]
+        print("  " + " · ".join(f"{name} {value:.1f} ms" for name, value in figures
+                                if value is not None))
+        scale = max(event.total_ms, 0.001)
+        for span in event.spans:
+            start = int(40 * span.start_ms / scale)
+            width = max(1, int(40 * (span.end_ms - span.start_ms) / scale))
+            print(f"  {span.name:12} {' ' * start}{'█' * width} {span.end_ms - span.start_ms:.2f} ms")
+
+
+def _chat(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from toolkit.assistant import Assistant
+    from toolkit.settings import AssistantSettings
+
+    settings = AssistantSettings.from_env()
+    if args.debug:
+        settings = dataclasses.replace(settings, debug=True)
+    if settings.debug:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
+
+    async def turn() -> bool:
+        failed = False
+        with Assistant.open(args.db, settings=settings, backend=args.backend) as assistant:
+            async for event in assistant.stream(args.message, args.conversation, mode=args.mode):
+                failed |= event.type == "error"
+                if args.json:
+                    print(event.model_dump_json(), flush=True)
+                else:
+                    _render_event(event)
+        return not failed
+
+    return 0 if asyncio.run(turn()) else 1
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.command == "chat":
+        return _chat(args)
     if args.command == "catalog" and args.catalog_command == "import":
         with Catalog.open(args.db, seed_default=False) as catalog:
             report = catalog.import_file(args.file)

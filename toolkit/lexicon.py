@@ -99,21 +99,30 @@ def phrases_in(text: str) -> list[tuple[str, Concept]]:
             if f" {phrase} " in folded or f" {phrase}s " in folded]
 
 
-def concepts_for(word: str) -> tuple[Concept, ...]:
-    """The concepts a single query word names, in either language."""
+def concepts_for(word: str, *, inflected: bool = False) -> tuple[Concept, ...]:
+    """The concepts a single word names, in either language. With `inflected`, also when the
+    stems differ by a few trailing letters (Snowball's "kokaraama" for "kokaraamat")."""
     table = _stem_to_concepts()
     found: list[Concept] = []
     for language in ("et", "en"):
-        for concept in table.get(stem(word, language), ()):
+        key = stem(word, language)
+        matches = list(table.get(key, ()))
+        if inflected and not matches and len(key) >= 4:
+            matches = [c for k, cs in table.items() if len(k) >= 4 and
+                       (k.startswith(key) or key.startswith(k)) and abs(len(k) - len(key)) <= 3
+                       for c in cs]
+        for concept in matches:
             if concept not in found:
                 found.append(concept)
     return tuple(found)
 
 
-def concept_terms(concept: Concept) -> set[tuple[str, str]]:
-    """Every (word, language) of a concept, single words only (phrases split)."""
+def concept_terms(concept: Concept, *, split_phrases: bool = True) -> set[tuple[str, str]]:
+    """Every (word, language) of a concept; phrases split into words, or left out."""
     out: set[tuple[str, str]] = set()
     for language, phrases in (("et", concept.et), ("en", concept.en)):
         for phrase in phrases:
-            out.update((w, language) for w in words(phrase))
+            parts = words(phrase)
+            if split_phrases or len(parts) == 1:
+                out.update((w, language) for w in parts)
     return out

@@ -262,6 +262,11 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
     return list(groups.values())
 
 
+def known_word_count(catalog: Catalog, text: str) -> int:
+    """How many of the text's words the catalog's index knows, in any of their forms."""
+    return sum(1 for group in plan_query(catalog.vocabulary(), [(text, 1.0)]) if group.alternatives)
+
+
 # -- SQL -----------------------------------------------------------------------------------------
 
 _PRODUCT_SELECT = ", ".join(f"pr.{c}" for c in PRODUCT_COLUMNS)

@@ -8,6 +8,7 @@ Without it the file is `$XDG_DATA_HOME/toolkit/toolkit.duckdb` (by default
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,3 +21,45 @@ def default_db_path() -> Path:
         return Path(explicit).expanduser()
     data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(data_home) / "toolkit" / "toolkit.duckdb"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _milliseconds(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        parsed = int(float(value)) if value else default
+    except ValueError:
+        parsed = default
+    return parsed if parsed > 0 else default
+
+
+@dataclass(frozen=True)
+class AssistantSettings:
+    """The assistant's tuning, under the reference's environment names."""
+
+    parallel: bool = True  # PARALLEL_EXECUTION_ENABLE
+    context_timeout_ms: int = 25_000  # CONTEXT_EXTRACTION_TIMEOUT_MS
+    fast_classifier_timeout_ms: int = 4_000  # FAST_CLASSIFIER_TIMEOUT_MS
+    turn_timeout_ms: int = 35_000  # PARALLEL_ORCHESTRATOR_TIMEOUT
+    search_timeout_ms: int = 15_000  # SEARCH_TIMEOUT_MS
+    persist_memory: bool = True  # PHASE5_CONTEXT_ENABLE
+    debug: bool = False  # CHAT_DEBUG_LOGS
+
+    @classmethod
+    def from_env(cls) -> AssistantSettings:
+        """Read the environment; a missing, empty or unreadable value keeps its default."""
+        return cls(
+            parallel=_flag("PARALLEL_EXECUTION_ENABLE", True),
+            context_timeout_ms=_milliseconds("CONTEXT_EXTRACTION_TIMEOUT_MS", 25_000),
+            fast_classifier_timeout_ms=_milliseconds("FAST_CLASSIFIER_TIMEOUT_MS", 4_000),
+            turn_timeout_ms=_milliseconds("PARALLEL_ORCHESTRATOR_TIMEOUT", 35_000),
+            search_timeout_ms=_milliseconds("SEARCH_TIMEOUT_MS", 15_000),
+            persist_memory=_flag("PHASE5_CONTEXT_ENABLE", True),
+            debug=_flag("CHAT_DEBUG_LOGS", False),
+        )

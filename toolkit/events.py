@@ -1,0 +1,109 @@
+"""The assistant's event protocol: a public contract.
+
+Every turn is a stream of these small frozen models, a discriminated union on `type`, ending
+with exactly one `done`. `python -m toolkit chat --json` prints them as JSON lines. Fields may be
+added; the ones here are the contract (see docs and ../shared/DESIGN.md).
+
+    intent       once per turn, after routing
+    skeleton     only when the decision is `search`, before any `products`
+    products     when cards are ready (may come more than once)
+    text         streamed answer text
+    suggestions  follow-up suggestions
+    timing       once, just before `done`
+    error        a failure the user must know about (the stream still ends with `done`)
+    done         exactly once, last
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+Decision = Literal["search", "clarify", "conversational", "inquiry", "refine"]
+
+# The events a user sees; TTFC is measured to the first of them.
+USER_VISIBLE = frozenset({"skeleton", "products", "text"})
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class IntentEvent(_Event):
+    type: Literal["intent"] = "intent"
+    intent: str
+    confidence: float
+    decision: Decision
+    signals: dict[str, bool]
+    context: dict[str, Any]
+    language: str = "et"
+
+
+class SkeletonEvent(_Event):
+    type: Literal["skeleton"] = "skeleton"
+    count: int
+
+
+class ProductsEvent(_Event):
+    type: Literal["products"] = "products"
+    products: list[dict[str, Any]]
+    metadata: dict[str, Any]
+
+
+class TextEvent(_Event):
+    type: Literal["text"] = "text"
+    delta: str
+
+
+class SuggestionsEvent(_Event):
+    type: Literal["suggestions"] = "suggestions"
+    items: list[str]
+
+
+class Span(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    start_ms: float
+    end_ms: float
+
+    @property
+    def duration_ms(self) -> float:
+        return self.end_ms - self.start_ms
+
+
+class TimingEvent(_Event):
+    type: Literal["timing"] = "timing"
+    ttfc_ms: float | None
+    total_ms: float
+    spans: list[Span]
+    context_ms: float | None = None
+    search_ms: float | None = None
+    products_ms: float | None = None
+    mode: str = "parallel"
+    backend: str = "offline"
+
+
+class ErrorEvent(_Event):
+    type: Literal["error"] = "error"
+    message: str
+
+
+class DoneEvent(_Event):
+    type: Literal["done"] = "done"
+
+
+Event = Annotated[
+    IntentEvent | SkeletonEvent | ProductsEvent | TextEvent | SuggestionsEvent | TimingEvent
+    | ErrorEvent | DoneEvent,
+    Field(discriminator="type"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: str | bytes | dict) -> Event:
+    """An event from its JSON line or dict (what a face reading `chat --json` does)."""
+    if isinstance(data, dict):
+        return EVENT_ADAPTER.validate_python(data)
+    return EVENT_ADAPTER.validate_json(data)
