@@ -118,3 +118,16 @@ def test_search_text_drops_budget_and_age(extract):
     ctx = extract("fantaasia raamat 12-aastasele alla 25 euro")
     assert "25" not in ctx.search_text and "12" not in ctx.search_text
     assert "fantaasia" in ctx.search_text
+
+
+def test_a_character_is_not_an_author(extract):
+    assert extract("Sherlock Holmes").authors == []  # the catalog has no Holmes, still
+    assert extract("Harry Potter").authors == []
+
+
+def test_author_names_read_naturally():
+    from toolkit.taxonomy import natural_name
+    assert natural_name("Austen, Jane") == "Jane Austen"
+    assert natural_name("Chesterton, G. K. (Gilbert Keith)") == "G. K. Chesterton"
+    assert natural_name("Twain, Mark, 1835-1910") == "Mark Twain"
+    assert natural_name("A. H. Tammsaare") == "A. H. Tammsaare"

@@ -1,5 +1,11 @@
 from toolkit.context import Budget, GiftContext
-from toolkit.memory import ConversationMemory, ConversationState, carry_over, plan_search, remember_turn
+from toolkit.memory import (
+    ConversationMemory,
+    ConversationState,
+    carry_over,
+    plan_search,
+    remember_turn,
+)
 from toolkit.taxonomy import Taxonomy
 
 SHOWN = [{"id": "a", "title": "A", "price": 10.0, "author": "X"},

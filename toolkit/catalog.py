@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ BM25_B = 0.75
 FIELD_WEIGHTS = (2.5, 2.5, 3.0, 1.0)
 TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y", "jah", "j", "x"})
 FALSE_WORDS = frozenset({"false", "f", "0", "no", "n", "ei", ""})
+ROW_CACHE_SIZE = 20_000  # product rows kept in memory for search results
 MAX_PROBLEMS = 5  # offending rows named per problem, so a bad 1M-row file gives a readable error
 
 _MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
@@ -113,6 +115,9 @@ class Catalog:
         self.path = str(path)
         self._lock = threading.Lock()
         self._vocabulary: Vocabulary | None = None
+        # Product rows by rid, most recently used last: a search ranks rids in SQL and reads
+        # the rows from here, which saves converting every candidate's columns to Python.
+        self._rows: OrderedDict[int, dict] = OrderedDict()
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, seed_default: bool = True) -> Catalog:
@@ -185,6 +190,50 @@ class Catalog:
             terms = {term: (termid, df) for term, termid, df in rows}
             self._vocabulary = Vocabulary(terms, sorted(terms), num_docs)
         return self._vocabulary
+
+    def clear_cache(self) -> None:
+        """Forget cached product rows (benchmarks use it to measure a cold read)."""
+        with self._lock:
+            self._rows.clear()
+
+    def products_by_rid(self, rids: list[int]) -> list[dict]:
+        """Product rows by internal rid, in the order asked, through a bounded cache.
+
+        A catalog that fits the cache is read whole on first use (one scan, a few ms for the
+        default catalog); a larger one reads the rows it misses through the rid index."""
+        with self._lock:
+            missing = [rid for rid in rids if rid not in self._rows]
+            load_all = bool(missing) and not self._rows and \
+                self.vocabulary().num_docs <= ROW_CACHE_SIZE
+        if load_all:
+            cols = ", ".join(("rid",) + PRODUCT_COLUMNS)
+            with self.cursor() as cur:
+                rows = cur.execute(f"SELECT {cols} FROM products").fetchall()
+            with self._lock:
+                for row in rows:
+                    self._rows[row[0]] = dict(zip(PRODUCT_COLUMNS, row[1:], strict=True))
+            missing = []
+        if missing:
+            cols = ", ".join(("rid",) + PRODUCT_COLUMNS)
+            # One placeholder per rid: DuckDB answers an IN list of parameters from the ART
+            # index on rid (a few ms at a million rows); a list parameter would scan the table.
+            placeholders = ", ".join("?" * len(missing))
+            with self.cursor() as cur:
+                rows = cur.execute(
+                    f"SELECT {cols} FROM products WHERE rid IN ({placeholders})", missing
+                ).fetchall()
+            with self._lock:
+                for row in rows:
+                    self._rows[row[0]] = dict(zip(PRODUCT_COLUMNS, row[1:], strict=True))
+                while len(self._rows) > ROW_CACHE_SIZE:
+                    self._rows.popitem(last=False)
+        with self._lock:
+            found = []
+            for rid in rids:
+                if rid in self._rows:
+                    self._rows.move_to_end(rid)
+                    found.append(self._rows[rid])
+            return found
 
     def products_by_id(self, ids: list[str]) -> list[dict]:
         """Products by their ids, in the order asked; unknown ids are skipped."""
@@ -261,6 +310,7 @@ class Catalog:
                 cur.execute("DROP TABLE IF EXISTS staging")
                 cur.unregister("staged_terms")
             self._vocabulary = None
+            self._rows.clear()
         seconds = (datetime.now(UTC) - started).total_seconds()
         return ImportReport(str(path), rows, ignored, seconds)
 
@@ -398,6 +448,7 @@ def _replace_products(cur: duckdb.DuckDBPyConnection, terms: pa.Table) -> None:
         """,
         [true_words],
     )
+    cur.execute("CREATE UNIQUE INDEX products_rid ON products (rid)")
     cur.execute(
         "CREATE OR REPLACE TABLE product_terms AS "
         "SELECT rid::INTEGER AS rid, title, author, category, description FROM staged_terms ORDER BY rid"

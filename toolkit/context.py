@@ -67,24 +67,24 @@ class GiftContext(BaseModel):
 
 RECIPIENTS: dict[str, tuple[tuple[str, ...], tuple[str, str]]] = {
     # key: (word stems or words, (Estonian label, English label))
-    "mother": (("ema", "emale", "emme", "emmele", "mom", "mum", "mother", "mama"), ("emale", "your mother")),
-    "father": (("isa", "isale", "issi", "dad", "father", "papa"), ("isale", "your father")),
+    "mother": (("ema", "emale", "emme", "emmele", "mom", "mum", "mother", "mama"), ("emale", "for your mother")),
+    "father": (("isa", "isale", "issi", "dad", "father", "papa"), ("isale", "for your father")),
     "grandmother": (("vanaema", "vanaemale", "grandma", "grandmother", "granny"),
-                    ("vanaemale", "your grandmother")),
-    "grandfather": (("vanaisa", "vanaisale", "grandpa", "grandfather"), ("vanaisale", "your grandfather")),
-    "sister": (("ode", "odele", "sister"), ("õele", "your sister")),
-    "brother": (("vend", "vennale", "brother"), ("vennale", "your brother")),
-    "friend": (("sober", "sobrale", "sobranna", "sobrannale", "friend", "bestie"), ("sõbrale", "a friend")),
+                    ("vanaemale", "for your grandmother")),
+    "grandfather": (("vanaisa", "vanaisale", "grandpa", "grandfather"), ("vanaisale", "for your grandfather")),
+    "sister": (("ode", "odele", "sister"), ("õele", "for your sister")),
+    "brother": (("vend", "vennale", "brother"), ("vennale", "for your brother")),
+    "friend": (("sober", "sobrale", "sobranna", "sobrannale", "friend", "bestie"), ("sõbrale", "for a friend")),
     "colleague": (("kolleeg", "kolleegile", "tookaaslane", "tookaaslasele", "colleague", "coworker"),
-                  ("kolleegile", "a colleague")),
-    "teacher": (("opetaja", "opetajale", "teacher"), ("õpetajale", "a teacher")),
+                  ("kolleegile", "for a colleague")),
+    "teacher": (("opetaja", "opetajale", "teacher"), ("õpetajale", "for a teacher")),
     "child": (("laps", "lapsele", "lapsed", "lastele", "child", "kid", "kids", "children"),
-              ("lapsele", "a child")),
-    "son": (("poeg", "pojale", "son"), ("pojale", "your son")),
-    "daughter": (("tutar", "tutrele", "daughter"), ("tütrele", "your daughter")),
+              ("lapsele", "for a child")),
+    "son": (("poeg", "pojale", "son"), ("pojale", "for your son")),
+    "daughter": (("tutar", "tutrele", "daughter"), ("tütrele", "for your daughter")),
     "partner": (("abikaasa", "abikaasale", "naisele", "mehele", "elukaaslasele", "kallimale",
-                 "wife", "husband", "partner", "girlfriend", "boyfriend"), ("kallimale", "your partner")),
-    "boss": (("ulemus", "ulemusele", "boss", "manager"), ("ülemusele", "your boss")),
+                 "wife", "husband", "partner", "girlfriend", "boyfriend"), ("kallimale", "for your partner")),
+    "boss": (("ulemus", "ulemusele", "boss", "manager"), ("ülemusele", "for your boss")),
 }
 OCCASIONS: dict[str, tuple[tuple[str, ...], tuple[str, str]]] = {
     "birthday": (("sunnipaev", "sunnipaevaks", "sunnipaevak", "sunnipaevakink", "birthday", "juubel",
@@ -206,7 +206,7 @@ def detect_language(text: str, fallback: str = "et") -> Literal["et", "en"]:
         return "en" if fallback == "en" else "et"
     if any(c in "õäöü" for c in text.lower()):
         return "et"
-    et_words = set(_GREETINGS[:7]) | {"aitah", "tanan", "veel", "naita", "odavam", "kingitus",
+    et_words = {"tere", "tervist", "hommikust", "aitah", "tanan", "veel", "naita", "odavam", "kingitus",
                                       "raamat", "raamatud", "emale", "isale", "palun", "midagi",
                                       "mulle", "kas", "see", "ja", "alla", "kuni", "otsin", "eurot"}
     en_words = {"the", "a", "for", "and", "show", "me", "gift", "book", "books", "please",
@@ -306,16 +306,28 @@ class RuleContextExtractor:
             if is_gift_word(folded):  # "a gift" is the purpose, not a kind of product
                 gift_word = True
                 continue
-            named.append((word, self.taxonomy.entries_for(word)))
+            entries = self.taxonomy.entries_for(word)
+            if any(e.kind == "product_type" for e in entries):
+                # "mänguasju" names the type Mänguasjad, not its sub-shelf "Pehmed mänguasjad".
+                entries = tuple(e for e in entries
+                                if e.kind == "product_type" or len(e.name.split()) == 1)
+            named.append((word, entries))
         types = [e for _, entries in named for e in entries if e.kind == "product_type"]
         cats = [e for _, entries in named for e in entries if e.kind == "category"]
         if cats:
-            best = max(cats, key=lambda e: (cats.count(e), -len(e.name)))
-            ctx.category, ctx.explicit_category = best.name, True
-            ctx.category_hints = list(dict.fromkeys(c.name for c in cats if c is not best))[:3]
-            holders = self.taxonomy.types_of_category.get(best.name, set())
-            if len(holders) == 1 and not types:
-                ctx.product_type = next(iter(holders)) or None
+            # The category most words point at; when words point at different categories
+            # equally ("detective stories": crime, or short stories?), none is forced and all
+            # become hints for the search to weigh.
+            counts = {e.name: cats.count(e) for e in cats}
+            top = max(counts.values())
+            leaders = [name for name, n in counts.items() if n == top]
+            ctx.explicit_category = True
+            if len(leaders) == 1:
+                ctx.category = leaders[0]
+                holders = self.taxonomy.types_of_category.get(ctx.category, set())
+                if len(holders) == 1 and not types:
+                    ctx.product_type = next(iter(holders)) or None
+            ctx.category_hints = [name for name in counts if name != ctx.category][:3]
         if types:
             chosen = types[0]
             if ctx.category:  # keep the type consistent with the category
@@ -332,21 +344,39 @@ class RuleContextExtractor:
         index = self.taxonomy.authors
         raw_words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", message)
         folded_words = [analysis.fold(w) for w in raw_words]
-        # Whole names and two-word surnames first ("Conan Doyle"), then single surnames.
+
+        def lookup(word: str) -> list[str]:
+            """An indexed key for a word or name, allowing a genitive ending ("Krossi")."""
+            for candidate in [word] + [word[:-n] for n in (1, 2) if len(word) - n >= 3]:
+                if candidate in index:
+                    return index[candidate]
+            return []
+
+        used: set[int] = set()
+        # Whole names first ("Jane Austen", "Jaan Krossi"), then a surname on its own.
         for size in (3, 2):
             for i in range(len(folded_words) - size + 1):
-                for name in index.get(" ".join(folded_words[i:i + size]), ()):
-                    if name not in found:
-                        found.append(name)
-        for raw, word in zip(raw_words, folded_words, strict=True):
-            candidates = [word] + [word[:-n] for n in (1, 2) if len(word) - n >= 3]
-            for candidate in candidates:
-                names = index.get(candidate)
-                # A lower-case surname could be a plain word ("rebane" is a fox): trust it only
-                # when long and unusual, or capitalised as a name.
-                if names and (raw[0].isupper() or len(candidate) >= 7):
+                if used & set(range(i, i + size)):
+                    continue
+                names = lookup(" ".join(folded_words[i:i + size]))
+                if names:
                     found += [n for n in names if n not in found]
-                    break
+                    used |= set(range(i, i + size))
+        for i, (raw, word) in enumerate(zip(raw_words, folded_words, strict=True)):
+            names = [] if i in used else lookup(word)
+            if not names:
+                continue
+            # "Sherlock Holmes" is not Oliver Wendell Holmes: a capitalised word before a
+            # surname that does not make a known full name means some other person.
+            previous = i - 1
+            if previous >= 0 and previous not in used and raw_words[previous][:1].isupper() \
+                    and folded_words[previous] not in analysis.STOP_WORDS \
+                    and not lookup(folded_words[previous]):
+                continue
+            # A lower-case surname could be a plain word ("rebane" is a fox): trust it only
+            # when long and unusual, or capitalised as a name.
+            if raw[0].isupper() or len(word) >= 7:
+                found += [n for n in names if n not in found]
         return found[:3]
 
     def _intent(self, ctx: GiftContext, message: str, folded: str, folded_words: list[str],

@@ -18,6 +18,7 @@ from typing import Protocol
 from toolkit import lexicon
 from toolkit.context import GiftContext, occasion_label, recipient_label
 from toolkit.search import SearchResult
+from toolkit.taxonomy import natural_name
 
 CHUNK_WORDS = 4  # words per streamed text delta
 
@@ -49,7 +50,8 @@ def display_name(name: str | None, language: str) -> str | None:
         return name
     for word in name.split():
         for concept in lexicon.concepts_for(word, inflected=True):
-            return concept.en[0]
+            # A name already in English ("Books") stays as it is, only lower-cased.
+            return name.lower() if word.lower() in concept.en else concept.en[0]
     return name
 
 
@@ -98,7 +100,7 @@ def _gift_phrase(ctx: GiftContext, language: str) -> str | None:
     recipient = recipient_label(ctx.recipient, language)
     occasion = occasion_label(ctx.occasion, language)
     parts = [p for p in (recipient, occasion) if p]
-    return " ".join(parts) if parts else None
+    return (" " if language == "et" else ", ").join(parts) if parts else None
 
 
 # -- decisions other than search ------------------------------------------------------------
@@ -181,7 +183,7 @@ def inquiry_reply(ctx: GiftContext, product: dict | None) -> tuple[str, list[str
                  "(esimene, teine, kolmas)."),
                 ["The first one", "Show me more"] if en else ["Räägi esimesest", "Näita veel"])
     title, price = product.get("title", ""), price_text(product.get("price", 0.0), ctx.language)
-    author = product.get("author")
+    author = natural_name(product["author"]) if product.get("author") else None
     kind = display_name(product.get("category") or product.get("product_type"), ctx.language)
     parts = []
     if en:
@@ -259,14 +261,15 @@ def preface(ctx: GiftContext) -> str:
         return "Here are the cheapest options, lowest price first." if en else \
             "Siin on kõige soodsamad valikud, odavaim eespool."
     if ctx.intent == "author_search" and ctx.authors:
-        return (f"Here is what we have by {ctx.authors[0]}." if en
-                else f"Siin on autori {ctx.authors[0]} teosed, mis meil on.")
+        author = natural_name(ctx.authors[0])
+        return (f"Here is what we have by {author}." if en
+                else f"Siin on autori {author} teosed, mis meil on.")
     if en:
         bits = ["Here are my picks"]
         if gift:
             bits.append(gift)
         if kind:
-            bits.append(f"in {kind}")
+            bits.append(f"in the {kind} category")
         if budget:
             bits.append(f"({budget})")
         return " ".join(bits) + "."
@@ -304,7 +307,7 @@ def product_lines(ctx: GiftContext, products: list[dict]) -> str:
     lines = []
     for i, product in enumerate(products, 1):
         title = f"“{product['title']}”" if en else f"„{product['title']}“"
-        author = product.get("author")
+        author = natural_name(product["author"]) if product.get("author") else None
         who = (f" by {author}" if en else f" ({author})") if author else ""
         price = price_text(product["price"], ctx.language)
         marks = []

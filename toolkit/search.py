@@ -18,6 +18,7 @@ to be relaxed (nothing within the budget: the closest are shown, marked `outside
 from __future__ import annotations
 
 import bisect
+import heapq
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from pydantic import (
 )
 
 from toolkit import analysis, lexicon
-from toolkit.catalog import PRODUCT_COLUMNS, Catalog, Vocabulary
+from toolkit.catalog import Catalog, Vocabulary
 from toolkit.errors import SearchError
 
 HINT_WEIGHT = 0.6  # a hint query (from the conversation) counts less than what the user typed
@@ -199,6 +200,15 @@ def _inflections(vocab: Vocabulary, stem: str, multiplier: float, group: TermGro
         if len(stem) >= 6 and stem[:cut] in vocab.terms:
             group.add(stem[:cut], multiplier * 0.8)
             break
+    # Sibling forms that differ in the last letters: "manguasju" finds "manguasja".
+    if len(stem) >= 6:
+        root = stem[:-2]
+        i = bisect.bisect_left(vocab.sorted_terms, root)
+        while i < len(vocab.sorted_terms) and vocab.sorted_terms[i].startswith(root):
+            term = vocab.sorted_terms[i]
+            if len(term) <= len(stem) + 1:
+                group.add(term, multiplier * 0.8)
+            i += 1
 
 
 def _compound_parts(vocab: Vocabulary, stem: str) -> list[str] | None:
@@ -268,8 +278,6 @@ def known_word_count(catalog: Catalog, text: str) -> int:
 
 
 # -- SQL -----------------------------------------------------------------------------------------
-
-_PRODUCT_SELECT = ", ".join(f"pr.{c}" for c in PRODUCT_COLUMNS)
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list]:
@@ -354,15 +362,13 @@ def _fetch(catalog: Catalog, groups: list[TermGroup], filters: SearchFilters, so
         head = [_encode_terms(catalog.vocabulary(), groups), *range(len(groups))]
         if where == "true" and sort == "relevance":
             # Nothing to filter on: rank first, then read only the winners' product rows.
-            sql = f"""{scored},
-                top AS (SELECT rid, score FROM scored ORDER BY score DESC, rid LIMIT ?)
-                SELECT {_PRODUCT_SELECT}, top.score FROM top JOIN products pr ON pr.rid = top.rid
-                ORDER BY {_order_sql(sort)}
+            sql = f"""{scored}
+                SELECT rid, score FROM scored ORDER BY score DESC, rid LIMIT ?
             """
             params = [*head, limit]
         else:
             sql = f"""{scored}
-                SELECT {_PRODUCT_SELECT}, scored.score
+                SELECT pr.rid, scored.score
                 FROM scored JOIN products pr ON pr.rid = scored.rid
                 WHERE {where}
                 ORDER BY {_order_sql(sort)}
@@ -371,16 +377,17 @@ def _fetch(catalog: Catalog, groups: list[TermGroup], filters: SearchFilters, so
             params = [*head, *params, limit]
     else:
         sql = f"""
-            SELECT {_PRODUCT_SELECT}, 0.0 AS score FROM products pr
+            SELECT pr.rid, 0.0 AS score FROM products pr
             WHERE {where}
             ORDER BY {_order_sql(sort).replace('score DESC', 'pr.in_popular_list DESC')}
             LIMIT ?
         """
         params = [*params, limit]
     with catalog.cursor() as cur:
-        rows = cur.execute(sql, params).fetchall()
-    n = len(PRODUCT_COLUMNS)
-    return [(dict(zip(PRODUCT_COLUMNS, row[:n], strict=True)), float(row[n])) for row in rows]
+        ranked = cur.execute(sql, params).fetchall()
+    # SQL ranks; the rows come from the catalog's cache (only rid and score cross over).
+    products = catalog.products_by_rid([rid for rid, _ in ranked])
+    return [(product, float(score)) for product, (_, score) in zip(products, ranked, strict=True)]
 
 
 # -- rerank and diversity ------------------------------------------------------------------------
@@ -449,12 +456,19 @@ def _diversify(ranked: list[_Ranked], window: int) -> tuple[list[_Ranked], int]:
         # Diversity reorders comparable matches; it never sinks an exact match below noise.
         return max(penalised, r.score * DIVERSITY_FLOOR)
 
-    while head:
-        best = max(range(len(head)), key=lambda i: (adjusted(head[i]), -i))
-        pick = head.pop(best)
-        chosen.append(pick)
-        authors[pick.author_key] = authors.get(pick.author_key, 0) + 1
-        works[pick.work_key] = works.get(pick.work_key, 0) + 1
+    # Lazy greedy: a candidate's adjusted score only falls as picks accumulate, so a popped
+    # candidate whose score is still current is the true best (O(n log n), not O(n^2)).
+    heap = [(-r.score, i, r.score, r) for i, r in enumerate(head)]
+    heapq.heapify(heap)
+    while heap:
+        _, i, stale, r = heapq.heappop(heap)
+        current = adjusted(r)
+        if current < stale:
+            heapq.heappush(heap, (-current, i, current, r))
+            continue
+        chosen.append(r)
+        authors[r.author_key] = authors.get(r.author_key, 0) + 1
+        works[r.work_key] = works.get(r.work_key, 0) + 1
     order = {id(r): i for i, r in enumerate(ranked)}
     demoted = sum(1 for i, r in enumerate(chosen) if order[id(r)] < i)
     return chosen + tail, demoted

@@ -8,6 +8,7 @@ bilingual vocabulary of `toolkit.lexicon`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from toolkit import analysis, lexicon
@@ -25,11 +26,14 @@ def _keys(name: str) -> set[str]:
 
 
 def inflected(a: str, b: str) -> bool:
-    """Two stems are forms of one word: equal, or one a few letters longer than the other."""
+    """Two stems are forms of one word: equal, one a few letters longer than the other, or
+    both long and differing only in their last two letters ("manguasju" / "manguasja")."""
     if a == b:
         return True
     short, long_ = sorted((a, b), key=len)
-    return len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3
+    if len(short) >= 4 and long_.startswith(short) and len(long_) - len(short) <= 3:
+        return True
+    return len(short) >= 6 and len(long_) - len(short) <= 2 and long_[:len(short) - 2] == short[:-2]
 
 
 def related(word_stem: str, key: str) -> bool:
@@ -37,7 +41,7 @@ def related(word_stem: str, key: str) -> bool:
     fewer), or a compound that starts with it ("krimiromaanid" -> "krimi")."""
     if not word_stem or not key:
         return False
-    if word_stem == key:
+    if inflected(word_stem, key):
         return True
     if len(key) >= 4 and word_stem.startswith(key):
         return True
@@ -123,19 +127,35 @@ class Taxonomy:
             self.types_of_category.get(category, set()) == {self.book_type}
 
 
+def natural_name(name: str) -> str:
+    """An author as a person would write them: "Austen, Jane" -> "Jane Austen", without the
+    catalog's life dates and parentheses ("Chesterton, G. K. (Gilbert Keith)" -> "G. K.
+    Chesterton"; "Tolstoy, Leo, graf" -> "Leo Tolstoy")."""
+    plain = re.sub(r"\([^)]*\)|\[[^]]*\]|\b\d{3,4}\??-\d{0,4}\??", "", name)
+    parts = [p.strip() for p in plain.split(",") if p.strip()]
+    if len(parts) >= 2 and not any(c.isdigit() for c in parts[1]):
+        return f"{parts[1]} {parts[0]}".strip()
+    return parts[0] if parts else name.strip()
+
+
 def _author_index(authors: list[str]) -> dict[str, list[str]]:
+    """Keys an author is named by: the whole name (either order) and the surname alone."""
     index: dict[str, list[str]] = {}
     for name in authors:
-        parts = analysis.words(name)
+        natural = natural_name(name)
+        parts = analysis.words(natural)
         if not parts:
             continue
-        keys = {analysis.fold(" ".join(parts))}
-        surname = analysis.fold(parts[-1])
-        if len(surname) >= 3:
-            keys.add(surname)
-        if len(parts) >= 3:  # "Arthur Conan Doyle" is also "Conan Doyle"
+        if "," in name:  # "Surname, First names": the surname is what comes before the comma
+            surname_words = analysis.words(re.sub(r"\([^)]*\)", "", name.split(",")[0]))
+        else:
+            surname_words = parts[-1:]
+        keys = {analysis.fold(" ".join(parts)), analysis.fold(" ".join(surname_words))}
+        if len(parts) >= 3 and "," not in name:  # "Arthur Conan Doyle" is also "Conan Doyle"
             keys.add(analysis.fold(" ".join(parts[-2:])))
         for key in keys:
+            if len(key) < 3:
+                continue
             index.setdefault(key, [])
             if name not in index[key]:
                 index[key].append(name)
