@@ -3,7 +3,13 @@
     ToolkitError
      ├── CatalogError              the catalog file cannot be opened or is not a catalog
      │    └── CatalogImportError   a user's catalog file was refused; the catalog is unchanged
-     └── SearchError               a search could not run (bad filters, a failed query)
+     ├── SearchError               a search could not run (bad filters, a failed query)
+     └── ModelError                a model call failed; `retryable` says whether to try again
+          ├── ModelTimeout         no first token, or no end, within the call's timeout
+          ├── ModelUnavailable     the server could not be reached, or lacks the model
+          ├── ModelHTTPError       the server answered with an error status
+          │    └── ModelRateLimited   429; `retry_after` seconds, when the server says
+          └── ModelOutputError     the output was not the JSON the schema asks for
 """
 
 from __future__ import annotations
@@ -28,3 +34,35 @@ class CatalogImportError(CatalogError):
 
 class SearchError(ToolkitError):
     """A search was given filters it cannot use, or its query failed."""
+
+
+class ModelError(ToolkitError):
+    """A model call failed. Messages never contain API keys."""
+
+    retryable = False
+
+
+class ModelTimeout(ModelError):
+    retryable = True
+
+
+class ModelUnavailable(ModelError):
+    retryable = True
+
+
+class ModelHTTPError(ModelError):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = status >= 500
+
+
+class ModelRateLimited(ModelHTTPError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message, 429)
+        self.retry_after = retry_after
+        self.retryable = True
+
+
+class ModelOutputError(ModelError):
+    """The model's output was not valid for the requested schema (after one repair try)."""

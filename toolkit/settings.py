@@ -63,3 +63,43 @@ class AssistantSettings:
             persist_memory=_flag("PHASE5_CONTEXT_ENABLE", True),
             debug=_flag("CHAT_DEBUG_LOGS", False),
         )
+
+
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        parsed = float(value) if value else default
+    except ValueError:
+        parsed = default
+    return parsed if parsed > 0 else default
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which model backend to use and how to call it."""
+
+    backend: str = "offline"  # TOOLKIT_BACKEND: auto, offline, simulated, ollama, groq
+    ollama_model: str = "qwen2:1.5b"  # OLLAMA_MODEL (host from OLLAMA_HOST)
+    groq_model: str = "llama-3.1-8b-instant"  # GROQ_MODEL (key from GROQ_API_KEY)
+    simulated_profile: str = "groq-llama3-8b"  # SIMULATED_PROFILE
+    simulated_inner: str = "offline"  # SIMULATED_BACKEND: what the simulation wraps
+    time_scale: float = 1.0  # SIMULATED_TIME_SCALE: 0.01 runs a hundred times faster
+    timeout_s: float = 60.0  # MODEL_TIMEOUT_S, per call
+    warn_after_s: float = 30.0  # MODEL_WARN_AFTER_S: a call slower than this gets a warning
+    max_retries: int = 2  # MODEL_MAX_RETRIES
+    cache: bool = False  # MODEL_CACHE: reuse identical calls from the DuckDB cache
+
+    @classmethod
+    def from_env(cls) -> ModelSettings:
+        return cls(
+            backend=os.environ.get("TOOLKIT_BACKEND", "offline").strip().lower() or "offline",
+            ollama_model=os.environ.get("OLLAMA_MODEL", "").strip() or "qwen2:1.5b",
+            groq_model=os.environ.get("GROQ_MODEL", "").strip() or "llama-3.1-8b-instant",
+            simulated_profile=os.environ.get("SIMULATED_PROFILE", "").strip() or "groq-llama3-8b",
+            simulated_inner=os.environ.get("SIMULATED_BACKEND", "").strip() or "offline",
+            time_scale=_number("SIMULATED_TIME_SCALE", 1.0),
+            timeout_s=_number("MODEL_TIMEOUT_S", 60.0),
+            warn_after_s=_number("MODEL_WARN_AFTER_S", 30.0),
+            max_retries=int(_number("MODEL_MAX_RETRIES", 2)),
+            cache=_flag("MODEL_CACHE", False),
+        )

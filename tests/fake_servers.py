@@ -1,0 +1,220 @@
+"""Local HTTP servers that speak the real wire protocols, for tests at the network edge.
+
+`FakeOllama`: NDJSON on POST /api/chat, the last line with `done` and the eval counts, and
+GET /api/tags. `FakeGroq`: SSE on POST /openai/v1/chat/completions, the last chunk with
+`x_groq.usage`, then `data: [DONE]`. Both answer from a script of `Reply`s, one per request,
+and fail on request: slow first token, a stall mid-stream, a cut connection, an HTTP status
+(429 with retry-after), a malformed line.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    text: str = "Tere!"
+    chunks: int = 3  # the text is sent in this many pieces
+    first_token_delay: float = 0.0
+    stall_after: int | None = None  # stop sending (but keep the connection) after this piece
+    stall_for: float = 0.0
+    cut_after: int | None = None  # close the connection after this piece
+    status: int = 200
+    retry_after: str | None = None
+    malformed: bool = False  # one line of the stream is not JSON
+    prompt_tokens: int = 42
+    completion_tokens: int = 17
+
+
+@dataclass
+class _State:
+    script: list[Reply] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_reply(self, body: dict) -> Reply:
+        with self.lock:
+            self.requests.append(body)
+            return self.script.pop(0) if len(self.script) > 1 else (self.script[0] if self.script else Reply())
+
+
+def _pieces(text: str, n: int) -> list[str]:
+    n = max(1, min(n, len(text) or 1))
+    size = -(-len(text) // n) if text else 1
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+    def _body(self) -> dict:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b"{}"
+        return json.loads(raw or b"{}")
+
+    def _start_chunked(self, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _end(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _cut(self) -> None:
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+        self.connection.close()
+
+    def _error(self, reply: Reply) -> None:
+        body = json.dumps({"error": {"message": f"scripted status {reply.status}"}}).encode()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if reply.retry_after is not None:
+            self.send_header("retry-after", reply.retry_after)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _stream(self, reply: Reply, lines: list[bytes], content_type: str) -> None:
+        self._start_chunked(content_type)
+        time.sleep(reply.first_token_delay)
+        for i, line in enumerate(lines):
+            if reply.cut_after is not None and i == reply.cut_after:
+                return self._cut()
+            if reply.stall_after is not None and i == reply.stall_after:
+                time.sleep(reply.stall_for)
+            self._chunk(line)
+        self._end()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: _State
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hung up on a scripted stall or cut is the point of the test
+
+
+class _OllamaHandler(_Handler):
+    def do_GET(self) -> None:
+        if self.path != "/api/tags":
+            self.send_error(404)
+            return
+        models = [{"name": m, "model": m, "size": 1, "digest": "x"} for m in self.server.models]
+        body = json.dumps({"models": models}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        body = self._body()
+        reply = self.server.state.next_reply(body)
+        if reply.status != 200:
+            return self._error(reply)
+        model = body.get("model", "?")
+        lines = [json.dumps({"model": model, "created_at": "2026-01-01T00:00:00Z",
+                             "message": {"role": "assistant", "content": piece},
+                             "done": False}).encode() + b"\n"
+                 for piece in _pieces(reply.text, reply.chunks)]
+        if reply.malformed:
+            lines.insert(1, b"{this is not json\n")
+        lines.append(json.dumps({
+            "model": model, "created_at": "2026-01-01T00:00:01Z",
+            "message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop",
+            "total_duration": 1_000_000, "load_duration": 1000, "prompt_eval_count": reply.prompt_tokens,
+            "prompt_eval_duration": 1000, "eval_count": reply.completion_tokens, "eval_duration": 1000,
+        }).encode() + b"\n")
+        self._stream(reply, lines, "application/x-ndjson")
+
+
+class _GroqHandler(_Handler):
+    def do_POST(self) -> None:
+        body = self._body()
+        reply = self.server.state.next_reply(body)
+        if reply.status != 200:
+            return self._error(reply)
+        model = body.get("model", "?")
+
+        def chunk(delta: dict, finish: str | None = None, usage: dict | None = None) -> bytes:
+            data = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
+            if usage:
+                data["x_groq"] = {"id": "req_1", "usage": usage}
+            return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+        lines = [chunk({"role": "assistant", "content": ""})]
+        lines += [chunk({"content": piece}) for piece in _pieces(reply.text, reply.chunks)]
+        if reply.malformed:
+            lines.insert(2, b"data: {this is not json\n\n")
+        lines.append(chunk({}, "stop", {"prompt_tokens": reply.prompt_tokens,
+                                        "completion_tokens": reply.completion_tokens,
+                                        "total_tokens": reply.prompt_tokens + reply.completion_tokens}))
+        lines.append(b"data: [DONE]\n\n")
+        self._stream(reply, lines, "text/event-stream")
+
+
+class FakeServer:
+    """A running fake on a free localhost port; `script` what it answers, read `requests`."""
+
+    def __init__(self, handler: type[_Handler], models: list[str] | None = None) -> None:
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server.state = _State()
+        self._server.models = models or ["qwen2:1.5b"]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self) -> list[dict]:
+        return self._server.state.requests
+
+    def script(self, *replies: Reply) -> FakeServer:
+        self._server.state.script = list(replies)
+        self._server.state.requests.clear()
+        return self
+
+    def __enter__(self) -> FakeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def fake_ollama(models: list[str] | None = None) -> FakeServer:
+    return FakeServer(_OllamaHandler, models)
+
+
+def fake_groq() -> FakeServer:
+    return FakeServer(_GroqHandler)
+
+
+def refused_url() -> str:
+    """A localhost address where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

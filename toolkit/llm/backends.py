@@ -1,0 +1,68 @@
+"""Choosing a backend by name, `auto` included, and saying why.
+
+`auto`: Ollama if it answers and has the configured model, else Groq if GROQ_API_KEY is set,
+else offline. The choice and its reason travel with the backend (`Selection.reason`) so that
+every face can show them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from toolkit.errors import ToolkitError
+from toolkit.llm.base import ModelBackend
+from toolkit.llm.groq import GroqBackend
+from toolkit.llm.offline import OfflineBackend
+from toolkit.llm.ollama import OllamaBackend
+from toolkit.llm.simulated import PROFILES, SimulatedBackend
+from toolkit.settings import ModelSettings
+
+BACKENDS = ("auto", "offline", "simulated", "ollama", "groq")
+
+
+@dataclass
+class Selection:
+    backend: ModelBackend
+    offline: OfflineBackend  # the rules, always there: the fast path and the fallback
+    reason: str
+
+    @property
+    def label(self) -> str:
+        simulated = " (simulated latency)" if self.backend.simulated else ""
+        return f"{self.backend.name} · {self.backend.model}{simulated}"
+
+
+async def select_backend(name: str | None = None, settings: ModelSettings | None = None) -> Selection:
+    """The backend `name` (default: the settings'), built and, for `auto`, probed."""
+    settings = settings or ModelSettings.from_env()
+    name = (name or settings.backend).lower()
+    offline = OfflineBackend()
+    if name not in BACKENDS:
+        raise ToolkitError(f"unknown backend {name!r}: choose one of {', '.join(BACKENDS)}")
+    if name == "offline":
+        return Selection(offline, offline, "offline: rules and templates, no model")
+    if name == "ollama":
+        return Selection(OllamaBackend(settings.ollama_model, timeout_s=settings.timeout_s),
+                         offline, f"ollama: {settings.ollama_model} as configured")
+    if name == "groq":
+        return Selection(GroqBackend(settings.groq_model, timeout_s=settings.timeout_s),
+                         offline, f"groq: {settings.groq_model} as configured")
+    if name == "simulated":
+        if settings.simulated_profile not in PROFILES:
+            raise ToolkitError(f"unknown latency profile {settings.simulated_profile!r}: choose "
+                               f"one of {', '.join(PROFILES)}")
+        inner = offline if settings.simulated_inner == "offline" else (
+            await select_backend(settings.simulated_inner, settings)).backend
+        return Selection(SimulatedBackend(inner, settings.simulated_profile,
+                                          time_scale=settings.time_scale),
+                         offline, f"simulated: {inner.name} answers at the pace of "
+                                  f"{settings.simulated_profile} (x{settings.time_scale:g} time)")
+    ollama_backend = OllamaBackend(settings.ollama_model, timeout_s=settings.timeout_s)
+    usable, why = await ollama_backend.available()
+    if usable:
+        return Selection(ollama_backend, offline, f"auto chose ollama: {why}")
+    if os.environ.get("GROQ_API_KEY"):
+        return Selection(GroqBackend(settings.groq_model, timeout_s=settings.timeout_s), offline,
+                         f"auto chose groq: {why}; GROQ_API_KEY is set")
+    return Selection(offline, offline, f"auto chose offline: {why}; GROQ_API_KEY is not set")

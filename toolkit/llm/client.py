@@ -1,0 +1,204 @@
+"""Calls to a model, done properly: timeouts, bounded retries, structured output, a cache, and a
+record of every call.
+
+`ModelClient.stream_text` streams an answer. It gives the first token `first_token_timeout_s`
+and every later one `stall_timeout_s`, within `timeout_s` overall; before the first token it
+retries rate limits (honouring retry-after), server errors and refused connections, at most
+`max_retries` times with exponential backoff. After the first token a failure is final (the
+caller has shown text). `complete_json` validates the answer into a pydantic model and asks
+once for a repair when it is not valid JSON for the schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from toolkit.errors import ModelError, ModelOutputError, ModelRateLimited, ModelTimeout
+from toolkit.llm.base import (
+    CallLog,
+    CallRecord,
+    Message,
+    ModelBackend,
+    ModelRequest,
+    TextPart,
+    UsagePart,
+    estimate_tokens,
+)
+from toolkit.llm.cache import CallCache
+
+T = TypeVar("T", bound=BaseModel)
+
+MAX_BACKOFF_S = 8.0
+
+
+class ModelClient:
+    def __init__(self, backend: ModelBackend, *, timeout_s: float = 60.0,
+                 first_token_timeout_s: float | None = None, stall_timeout_s: float | None = None,
+                 max_retries: int = 2, backoff_s: float = 0.5, warn_after_s: float = 30.0,
+                 cache: CallCache | None = None, now_ms: Callable[[], float] | None = None) -> None:
+        self.backend = backend
+        self.timeout_s = timeout_s
+        self.first_token_timeout_s = first_token_timeout_s or timeout_s
+        self.stall_timeout_s = stall_timeout_s or timeout_s
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.warn_after_s = warn_after_s
+        self.cache = cache
+        self._now_ms = now_ms or (lambda: time.perf_counter() * 1000)
+
+    @property
+    def label(self) -> str:
+        simulated = " (simulated)" if self.backend.simulated else ""
+        return f"{self.backend.name}:{self.backend.model}{simulated}"
+
+    def with_timeout(self, timeout_s: float) -> ModelClient:
+        """The same client with a tighter overall timeout (e.g. a step's own limit)."""
+        clone = ModelClient(self.backend, timeout_s=timeout_s,
+                            first_token_timeout_s=min(self.first_token_timeout_s, timeout_s),
+                            stall_timeout_s=min(self.stall_timeout_s, timeout_s),
+                            max_retries=self.max_retries, backoff_s=self.backoff_s,
+                            warn_after_s=self.warn_after_s, cache=self.cache, now_ms=self._now_ms)
+        return clone
+
+    def _key(self, request: ModelRequest) -> str:
+        parts = {"backend": self.backend.name, "model": self.backend.model,
+                 "request": request.cache_key_parts()}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+    async def stream_text(self, request: ModelRequest, *, log: CallLog | None = None) -> AsyncIterator[str]:
+        """The answer's text deltas. Raises a `ModelError`; the call is recorded either way."""
+        record = CallRecord(task=request.task, backend=self.backend.name, model=self.backend.model,
+                            simulated=self.backend.simulated, started_ms=round(self._now_ms(), 3))
+        started = time.perf_counter()
+        key = self._key(request) if self.cache else None
+        text_parts: list[str] = []
+        usage: UsagePart | None = None
+        try:
+            if key and (hit := await asyncio.to_thread(self.cache.get, key)) is not None:
+                record.cached = True
+                record.ttft_ms = round((time.perf_counter() - started) * 1000, 3)
+                record.prompt_tokens, record.completion_tokens = hit.prompt_tokens, hit.completion_tokens
+                record.tokens_estimated = hit.tokens_estimated
+                text_parts.append(hit.text)
+                yield hit.text
+                return
+            attempt = 0
+            while True:
+                attempt += 1
+                record.attempts = attempt
+                try:
+                    async for part in self._attempt(request, started):
+                        if isinstance(part, UsagePart):
+                            usage = part
+                            continue
+                        if record.ttft_ms is None:
+                            record.ttft_ms = round((time.perf_counter() - started) * 1000, 3)
+                        text_parts.append(part.text)
+                        yield part.text
+                    break
+                except ModelError as e:
+                    if text_parts or not e.retryable or attempt > self.max_retries:
+                        raise
+                    await asyncio.sleep(self._backoff(e, attempt, started))
+            if usage and (usage.prompt_tokens is not None or usage.completion_tokens is not None):
+                record.prompt_tokens, record.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+            else:
+                record.tokens_estimated = True
+                record.prompt_tokens = sum(estimate_tokens(m.content) for m in request.messages)
+                record.completion_tokens = estimate_tokens("".join(text_parts))
+            if key:
+                await asyncio.to_thread(self.cache.put, key, "".join(text_parts), record)
+        except ModelError as e:
+            record.error = f"{type(e).__name__}: {e}"
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            record.error = "cancelled"
+            raise
+        finally:
+            record.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            if record.duration_ms > self.warn_after_s * 1000 and not record.error:
+                record.warning = (f"slow call: {record.duration_ms / 1000:.1f} s "
+                                  f"(warning threshold {self.warn_after_s:g} s)")
+            if log is not None:
+                log.add(record)
+
+    async def _attempt(self, request: ModelRequest, started: float) -> AsyncIterator:
+        """One try, under the first-token, stall and overall timeouts."""
+        stream = self.backend.stream(request).__aiter__()
+        first = True
+        try:
+            while True:
+                left = self.timeout_s - (time.perf_counter() - started)
+                wait = min(self.first_token_timeout_s if first else self.stall_timeout_s, left)
+                if wait <= 0:
+                    raise ModelTimeout(f"{self.label}: no answer within {self.timeout_s:g} s")
+                try:
+                    part = await asyncio.wait_for(stream.__anext__(), wait)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    what = "no first token" if first else "the stream stalled"
+                    raise ModelTimeout(f"{self.label}: {what} within {wait:.3g} s") from None
+                if isinstance(part, TextPart) and part.text:
+                    first = False
+                yield part
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception:  # closing a broken stream must not mask the real error
+                    pass
+
+    def _backoff(self, error: ModelError, attempt: int, started: float) -> float:
+        delay = self.backoff_s * 2 ** (attempt - 1)
+        if isinstance(error, ModelRateLimited) and error.retry_after is not None:
+            delay = error.retry_after
+        left = self.timeout_s - (time.perf_counter() - started)
+        return max(0.0, min(delay, MAX_BACKOFF_S, left))
+
+    async def complete_text(self, request: ModelRequest, *, log: CallLog | None = None) -> str:
+        return "".join([part async for part in self.stream_text(request, log=log)])
+
+    async def complete_json(self, request: ModelRequest, schema: type[T], *,
+                            log: CallLog | None = None) -> T:
+        """The answer validated into `schema`; one repair request if it is not."""
+        if request.json_schema is None:
+            request = request.model_copy(update={"json_schema": schema.model_json_schema()})
+        text = await self.complete_text(request, log=log)
+        try:
+            return parse_json_model(text, schema)
+        except ModelOutputError as first_error:
+            repair = request.model_copy(update={"messages": [
+                *request.messages,
+                Message(role="assistant", content=text[:4000]),
+                Message(role="user", content=(
+                    f"That was not valid JSON for the schema ({first_error}). Reply with only the "
+                    "JSON object, nothing else.")),
+            ]})
+            return parse_json_model(await self.complete_text(repair, log=log), schema)
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+
+
+def parse_json_model(text: str, schema: type[T]) -> T:
+    """A model's text as `schema`: code fences and text around the object are tolerated."""
+    cleaned = _FENCE.sub("", text.strip())
+    start, end = cleaned.find("{"), cleaned.rfind("}")
+    if start < 0 or end <= start:
+        raise ModelOutputError(f"no JSON object in the answer ({len(text)} characters)")
+    try:
+        return schema.model_validate_json(cleaned[start:end + 1])
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the object"
+        raise ModelOutputError(f"invalid JSON for {schema.__name__}: {where}: {first['msg']}") from None
