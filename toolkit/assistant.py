@@ -47,6 +47,9 @@ from toolkit.events import (
     TextEvent,
     TimingEvent,
 )
+from toolkit.llm import ModelClient, Selection, select_backend
+from toolkit.llm.base import CURRENT_LOG, CallLog
+from toolkit.llm.cache import CallCache
 from toolkit.memory import (
     ConversationMemory,
     ConversationState,
@@ -56,6 +59,7 @@ from toolkit.memory import (
     remember_turn,
     state_summary,
 )
+from toolkit.model_steps import ModelAnswerWriter, ModelContextExtractor, ModelValidator
 from toolkit.respond import (
     AnswerWriter,
     TemplateAnswerWriter,
@@ -70,7 +74,7 @@ from toolkit.respond import (
 )
 from toolkit.routing import Route, route
 from toolkit.search import SearchResult, known_word_count, search_products
-from toolkit.settings import AssistantSettings
+from toolkit.settings import AssistantSettings, ModelSettings
 from toolkit.taxonomy import Taxonomy
 from toolkit.timing import TurnClock
 from toolkit.validation import QueryValidator, RuleValidator
@@ -135,11 +139,14 @@ class Turn:
     """
 
     def __init__(self, produce: Callable[[Emit, TurnClock], Awaitable[None]], *,
-                 timeout_ms: int, mode: Mode, backend: str, debug: bool, language: str) -> None:
+                 timeout_ms: int, mode: Mode, backend: str, debug: bool, language: str,
+                 simulated: bool = False) -> None:
         self._produce = produce
         self._timeout_s = timeout_ms / 1000
         self._mode, self._backend, self._debug, self._language = mode, backend, debug, language
+        self._simulated = simulated
         self._started = False
+        self._turn: _TurnState | None = None  # set by the producer, read on timeout
 
     def __aiter__(self) -> AsyncIterator[Event]:
         if self._started:
@@ -178,7 +185,8 @@ class Turn:
                     if not routed:
                         yield failed_intent(self._language, "timeout")
                     yield ErrorEvent(message=detail if self._debug else GENERIC_ERROR[self._language])
-                    yield _timing(clock, self._mode, self._backend)
+                    yield _timing(clock, self._mode, self._backend, self._turn,
+                                  self._simulated)
                     yield DoneEvent()
                     return
                 routed |= event.type == "intent"
@@ -196,11 +204,18 @@ def failed_intent(language: str, step: str) -> IntentEvent:
                        context={"failed": step}, language=language)
 
 
-def _timing(clock: TurnClock, mode: str, backend: str) -> TimingEvent:
+def _timing(clock: TurnClock, mode: str, backend: str, turn: _TurnState | None = None,
+            simulated: bool = False, note: str | None = None) -> TimingEvent:
+    calls = turn.calls.records if turn else []
+    fallbacks = [f"{r.task}: {r.fallback or 'rules'} ({r.error})" for r in calls if r.error]
+    if turn and turn.ctx and turn.ctx.fallback and not any(f.startswith("gift_context") for f in fallbacks):
+        fallbacks.append(f"gift_context: {turn.ctx.fallback}")
     return TimingEvent(
         ttfc_ms=clock.first_visible_ms, total_ms=round(clock.now_ms(), 3), spans=list(clock.spans),
         context_ms=clock.duration("context"), search_ms=clock.duration("search"),
-        products_ms=clock.marks.get("products"), mode=mode, backend=backend,
+        products_ms=clock.marks.get("products"), mode=mode, backend=backend, simulated=simulated,
+        calls=[r.model_dump(mode="json") for r in calls], fallbacks=fallbacks,
+        speculation=turn.speculation if turn else None, backend_note=note,
     )
 
 
@@ -221,30 +236,61 @@ class _TurnState:
     shown: list[dict] = field(default_factory=list)
     candidates: list[dict] = field(default_factory=list)
     refined: bool = False  # the nonsense path emitted its own intent
+    skeleton_sent: bool = False
+    speculation: str | None = None
+    context_task: asyncio.Task | None = None
+    fast_ctx: GiftContext | None = None
+    speculative_answer: _BufferedStream | None = None
+    calls: CallLog = field(default_factory=CallLog)
 
 
 class Assistant:
     """The gift and book shop assistant over one catalog."""
 
     def __init__(self, catalog: Catalog, *, settings: AssistantSettings | None = None,
+                 selection: Selection | None = None, model_settings: ModelSettings | None = None,
                  extractor: ContextExtractor | None = None,
                  validator: QueryValidator | None = None, writer: AnswerWriter | None = None,
-                 memory: ConversationMemory | None = None, backend: str = "offline") -> None:
+                 memory: ConversationMemory | None = None) -> None:
         self.catalog = catalog
         self.settings = settings or AssistantSettings.from_env()
         self.taxonomy = Taxonomy.from_catalog(catalog)
-        self.extractor = extractor or RuleContextExtractor(self.taxonomy)
-        self.validator = validator or RuleValidator(
-            lambda text: known_word_count(catalog, text), extra_words=_ASSISTANT_WORDS)
-        self.writer = writer or TemplateAnswerWriter()
         self.memory = memory or ConversationMemory(catalog, persist=self.settings.persist_memory)
-        self.backend = backend
+        self.rules = RuleContextExtractor(self.taxonomy)
+        rule_validator = RuleValidator(lambda text: known_word_count(catalog, text),
+                                       extra_words=_ASSISTANT_WORDS)
+        self.selection = selection
+        self.model_backed = selection is not None and selection.backend.name != "offline"
+        self.backend = selection.label if selection else "offline"
+        self.simulated = bool(selection and selection.backend.simulated)
+        self.extractor, self.validator, self.writer = self.rules, rule_validator, TemplateAnswerWriter()
+        if self.model_backed:
+            model_settings = model_settings or ModelSettings.from_env()
+            client = ModelClient(
+                selection.backend, timeout_s=model_settings.timeout_s,
+                warn_after_s=model_settings.warn_after_s, max_retries=model_settings.max_retries,
+                cache=CallCache(catalog) if model_settings.cache else None)
+            self.extractor = ModelContextExtractor(
+                client.with_timeout(self.settings.context_timeout_ms / 1000), self.rules,
+                self.taxonomy, selection.offline)
+            self.validator = ModelValidator(
+                client.with_timeout(self.settings.fast_classifier_timeout_ms / 1000),
+                rule_validator, selection.offline)
+            self.writer = ModelAnswerWriter(client, selection.offline)
+        self.extractor = extractor or self.extractor
+        self.validator = validator or self.validator
+        self.writer = writer or self.writer
         self._owns_catalog = False
 
     @classmethod
-    def open(cls, db: Path | str | None = None, **options) -> Assistant:
-        """An assistant over the catalog at `db` (default location if None)."""
-        assistant = cls(Catalog.open(db), **options)
+    def open(cls, db: Path | str | None = None, *, backend: str | None = None,
+             model_settings: ModelSettings | None = None, **options) -> Assistant:
+        """An assistant over the catalog at `db` (default location if None), with the backend
+        named (default: $TOOLKIT_BACKEND, else offline; `auto` probes and says what it chose)."""
+        model_settings = model_settings or ModelSettings.from_env()
+        selection = run_sync(lambda: select_backend(backend, model_settings))
+        assistant = cls(Catalog.open(db), selection=selection, model_settings=model_settings,
+                        **options)
         assistant._owns_catalog = True
         return assistant
 
@@ -272,6 +318,8 @@ class Assistant:
 
         async def produce(emit: Emit, clock: TurnClock) -> None:
             turn = _TurnState(text, conversation_id, clock, emit)
+            handle._turn = turn
+            CURRENT_LOG.set(turn.calls)  # this task's context: every model call of the turn
             try:
                 await orchestrate(turn)
             except asyncio.CancelledError:
@@ -283,13 +331,16 @@ class Assistant:
                     await emit(failed_intent(language, type(e).__name__))
                 await emit(ErrorEvent(message=f"{type(e).__name__}: {e}" if self.settings.debug
                                       else GENERIC_ERROR[language]))
-            await emit(_timing(clock, mode, self.backend))
+            await emit(_timing(clock, mode, self.backend, turn, self.simulated,
+                               self.selection.reason if self.selection else None))
             await emit(DoneEvent())
             self._debug("complete", conversation=conversation_id, total_ms=round(clock.now_ms(), 2),
                         ttfc_ms=clock.first_visible_ms, mode=mode)
 
-        return Turn(produce, timeout_ms=self.settings.turn_timeout_ms, mode=mode,
-                    backend=self.backend, debug=self.settings.debug, language=detect_language(text))
+        handle = Turn(produce, timeout_ms=self.settings.turn_timeout_ms, mode=mode,
+                      backend=self.backend, debug=self.settings.debug,
+                      language=detect_language(text), simulated=self.simulated)
+        return handle
 
     def ask(self, message: object, conversation_id: str = "default", *,
             mode: Mode | None = None) -> TurnResult:
@@ -305,26 +356,86 @@ class Assistant:
             memory_task.cancel()
             return await self._refine(turn)
         await memory_task
-        await self._understand(turn)
+        speculative = None
+        if self.model_backed:
+            speculative = await self._fast_path(turn)
+            turn.ctx = await turn.context_task
+            with clock.span("routing"):
+                turn.route = self._route(turn, turn.ctx)
+            revised = "search" if turn.skeleton_sent and turn.route.decision != "search" else None
+            await self._announce(turn, revised_from=revised)
+        else:
+            await self._understand(turn)
         if turn.route.decision != "search":
+            if speculative is not None:
+                speculative[1].cancel()
+                turn.speculative_answer.cancel()
+                turn.speculation = "cancelled: the model routed elsewhere"
             return await self._answer_without_search(turn)
-        await turn.emit(SkeletonEvent(count=CARDS))
-        search_task = asyncio.create_task(self._search(turn))
+        if not turn.skeleton_sent:
+            await turn.emit(SkeletonEvent(count=CARDS))
+        ready = None
+        answer = None
+        if speculative is not None:
+            plan, task = speculative
+            if _same_search(plan, plan_search(turn.ctx, turn.memory)):
+                ready, turn.speculation = task, "kept: the model's context gives the same search"
+                if _same_answer(turn.fast_ctx, turn.ctx):
+                    answer = turn.speculative_answer  # already written, or being written
+            else:
+                task.cancel()
+                turn.speculation = "replaced: the model's context changed the search"
+            if answer is None:
+                turn.speculative_answer.cancel()
+        search_task = asyncio.create_task(self._search(turn, ready))
         with clock.span("answer"):
             async for part in self.writer.preface(turn.ctx):  # streams while the search runs
                 await turn.emit(TextEvent(delta=part))
         await search_task
         if not turn.shown:
             return await self._no_results(turn)
-        await self._cards(turn)
+        await self._cards(turn, stage="early" if self.model_backed else "final")
         save_task = asyncio.create_task(self._save(turn))
-        with clock.span("answer"):
-            async for part in self.writer.body(turn.ctx, turn.shown):
+        if answer is not None:
+            async for part in answer:
                 await turn.emit(TextEvent(delta=part))
+        else:
+            with clock.span("answer"):
+                async for part in self.writer.body(turn.ctx, turn.shown):
+                    await turn.emit(TextEvent(delta=part))
+        if self.model_backed:  # the same cards again, with what the answer added
+            await self._cards(turn, stage="final")
         await self._suggest(turn, search_suggestions(turn.ctx, turn.shown))
         await save_task
 
+    async def _fast_path(self, turn: _TurnState) -> tuple[SearchPlan, asyncio.Task] | None:
+        """With a model: start its context, and meanwhile read the message with the rules. When
+        the rules are sure it is a search, send the skeleton now, start that search and, on its
+        results, the answer, buffered until the model's context confirms them."""
+        turn.context_task = asyncio.create_task(self._context(turn))
+        fast = self.rules.extract_now(turn.message, self._view(turn))
+        fast_route = self._route(turn, fast)
+        if fast_route.decision != "search" or not _sure(fast, turn.memory):
+            return None
+        await turn.emit(SkeletonEvent(count=CARDS))
+        turn.skeleton_sent = True
+        turn.fast_ctx = fast
+        plan = plan_search(fast, turn.memory)
+        search = asyncio.create_task(self._execute(turn, plan))
+        turn.speculative_answer = _BufferedStream(self._speculative_body(turn, search, fast))
+        return plan, search
+
+    async def _speculative_body(self, turn: _TurnState, search: asyncio.Task,
+                                fast: GiftContext) -> AsyncIterator[str]:
+        _, found = await search
+        if not found:
+            return
+        with turn.clock.span("answer"):
+            async for part in self.writer.body(fast, found[:CARDS]):
+                yield part
+
     async def _sequential(self, turn: _TurnState) -> None:
+        turn.speculation = None
         clock = turn.clock
         if not await self._validate(turn):
             return await self._refine(turn)
@@ -365,20 +476,34 @@ class Assistant:
         with turn.clock.span("memory_load"):
             turn.memory = await asyncio.to_thread(self.memory.load, turn.conversation_id)
 
-    async def _understand(self, turn: _TurnState) -> None:
-        """Context extraction, memory carry-over and routing; emits the intent event."""
+    def _view(self, turn: _TurnState) -> MemoryView:
         state = turn.memory
-        view = MemoryView(last_author=state.last_author, shown=state.last_products,
+        return MemoryView(last_author=state.last_author, shown=state.last_products,
                           language=state.language)
+
+    async def _context(self, turn: _TurnState) -> GiftContext:
+        """The context from the configured extractor, within CONTEXT_EXTRACTION_TIMEOUT_MS;
+        when a model takes longer, the rules' reading, marked as a fallback."""
+        view = self._view(turn)
         with turn.clock.span("context"):
-            turn.ctx = await asyncio.wait_for(self.extractor.extract(turn.message, view),
-                                              self.settings.context_timeout_ms / 1000)
-        with turn.clock.span("routing"):
-            carry_over(turn.ctx, state, self.taxonomy)
-            known = known_word_count(self.catalog, turn.ctx.search_text)
-            turn.route = route(turn.ctx, nonsense=False,
-                               has_history=bool(state.last_products or state.last_query),
-                               known_words=known, gift_type=self.taxonomy.gift_type)
+            try:
+                ctx = await asyncio.wait_for(self.extractor.extract(turn.message, view),
+                                             self.settings.context_timeout_ms / 1000)
+            except TimeoutError:
+                if not self.model_backed:
+                    raise
+                ctx = self.rules.extract_now(turn.message, view)
+                ctx.fallback = "rules: the model took longer than CONTEXT_EXTRACTION_TIMEOUT_MS"
+        return ctx
+
+    def _route(self, turn: _TurnState, ctx: GiftContext) -> Route:
+        state = turn.memory
+        carry_over(ctx, state, self.taxonomy)
+        return route(ctx, nonsense=False, has_history=bool(state.last_products or state.last_query),
+                     known_words=known_word_count(self.catalog, ctx.search_text),
+                     gift_type=self.taxonomy.gift_type)
+
+    async def _announce(self, turn: _TurnState, revised_from: str | None = None) -> None:
         self._debug("context", intent=turn.ctx.intent, confidence=turn.ctx.confidence,
                     context=turn.ctx.model_dump(exclude_defaults=True))
         self._debug("routing", decision=turn.route.decision, reason=turn.route.reason,
@@ -386,22 +511,35 @@ class Assistant:
         await turn.emit(IntentEvent(
             intent=turn.ctx.intent, confidence=turn.ctx.confidence, decision=turn.route.decision,
             signals=turn.route.signals, context=turn.ctx.model_dump(mode="json"),
-            language=turn.ctx.language))
+            language=turn.ctx.language, revised_from=revised_from))
 
-    async def _search(self, turn: _TurnState) -> None:
-        """Memory first, then the catalog; fills turn.shown and turn.candidates."""
+    async def _understand(self, turn: _TurnState) -> None:
+        """Context extraction, memory carry-over and routing; emits the intent event."""
+        turn.ctx = await self._context(turn)
+        with turn.clock.span("routing"):
+            turn.route = self._route(turn, turn.ctx)
+        await self._announce(turn)
+
+    async def _execute(self, turn: _TurnState, plan: SearchPlan) -> tuple[SearchResult | None, list[dict]]:
+        """Products for a plan: from memory, or the catalog within SEARCH_TIMEOUT_MS."""
         with turn.clock.span("search"):
-            turn.plan = plan_search(turn.ctx, turn.memory)
-            if turn.plan.from_memory is not None:
-                found = turn.plan.from_memory
-            else:
-                turn.result = await asyncio.wait_for(
-                    asyncio.to_thread(self._run_search, turn.plan),
-                    self.settings.search_timeout_ms / 1000)
-                found = [p.model_dump() for p in turn.result.products]
-            turn.shown, turn.candidates = found[:CARDS], found[CARDS:]
+            if plan.from_memory is not None:
+                return None, plan.from_memory
+            result = await asyncio.wait_for(asyncio.to_thread(self._run_search, plan),
+                                            self.settings.search_timeout_ms / 1000)
+            return result, [p.model_dump() for p in result.products]
+
+    async def _search(self, turn: _TurnState, ready: asyncio.Task | None = None) -> None:
+        """Memory first, then the catalog; fills turn.shown and turn.candidates. `ready` is a
+        speculative search already running for the same plan."""
+        turn.plan = plan_search(turn.ctx, turn.memory)
+        if ready is not None:
+            turn.result, found = await ready
+        else:
+            turn.result, found = await self._execute(turn, turn.plan)
+        turn.shown, turn.candidates = found[:CARDS], found[CARDS:]
         self._debug("search", source="memory" if turn.plan.from_memory is not None else "catalog",
-                    products=len(found), notes=turn.plan.notes,
+                    products=len(found), notes=turn.plan.notes, speculation=turn.speculation,
                     metrics=turn.result.metrics.model_dump() if turn.result else None)
 
     def _run_search(self, plan: SearchPlan) -> SearchResult:
@@ -415,9 +553,11 @@ class Assistant:
                                      sort=plan.sort, limit=12)
         return result
 
-    async def _cards(self, turn: _TurnState) -> None:
-        preface = safety_preface(turn.ctx, turn.result)
-        if preface:
+    async def _cards(self, turn: _TurnState, stage: str = "final") -> None:
+        """The products event. With a model it comes twice: `early`, as soon as the search is
+        done, and `final`, the same cards after the answer, with its calls in the metadata."""
+        preface = safety_preface(turn.ctx, turn.result) if stage != "refined" else None
+        if preface and not (stage == "final" and self.model_backed):
             for part in chunks(" " + preface):
                 await turn.emit(TextEvent(delta=part))
         with turn.clock.span("products"):
@@ -440,6 +580,10 @@ class Assistant:
                 "safety_preface": preface,
                 "suggestions": search_suggestions(turn.ctx, turn.shown),
                 "context": turn.ctx.model_dump(mode="json"),
+                "stage": stage,
+                "refines": stage == "final" and self.model_backed,  # same ids as the early event
+                "speculation": turn.speculation,
+                "model_calls": [r.model_dump(mode="json") for r in turn.calls.records],
             }
             cards = [_card(p) for p in turn.shown]
         turn.clock.mark("products")
@@ -541,6 +685,54 @@ class Assistant:
 
 
 _ASSISTANT_WORDS = {"tere", "hello", "hi", "aitah", "thanks", "veel", "more", "odavam", "cheaper"}
+
+
+def _sure(fast: GiftContext, state: ConversationState) -> bool:
+    """The rules alone are sure this is a search: something named explicitly, or a follow-up
+    to products already shown."""
+    if fast.confidence < 0.85:
+        return False
+    if fast.intent in ("show_more_products", "cheaper_alternatives", "cheapest"):
+        return bool(state.last_products)
+    return bool(fast.explicit_type or fast.explicit_category or
+                (fast.authors and not fast.author_pronoun) or fast.author_pronoun and state.authors)
+
+
+def _same_answer(fast: GiftContext, final: GiftContext) -> bool:
+    """The answer written for the fast context says nothing the final one would say otherwise."""
+    keys = ("language", "recipient", "occasion", "budget", "age", "intent", "authors")
+    return all(getattr(fast, k) == getattr(final, k) for k in keys)
+
+
+class _BufferedStream:
+    """Runs an async generator now, keeping its parts until someone reads them."""
+
+    def __init__(self, source: AsyncIterator[str]) -> None:
+        self._queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._fill(source))
+
+    async def _fill(self, source: AsyncIterator[str]) -> None:
+        try:
+            async for part in source:
+                await self._queue.put(part)
+        finally:
+            await self._queue.put(None)
+
+    def cancel(self) -> None:
+        self._task.cancel()
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._drain()
+
+    async def _drain(self) -> AsyncIterator[str]:
+        while (part := await self._queue.get()) is not None:
+            yield part
+        await self._task  # re-raise what the source raised
+
+
+def _same_search(a: SearchPlan, b: SearchPlan) -> bool:
+    return (a.query, a.hints, a.filters, a.sort, a.from_memory is None) == (
+        b.query, b.hints, b.filters, b.sort, b.from_memory is None)
 
 
 def _plain(text: str) -> str:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from toolkit.catalog import Catalog
 from toolkit.errors import ToolkitError
+from toolkit.llm.backends import BACKENDS
+from toolkit.llm.simulated import PROFILES
 from toolkit.search import SearchFilters, search_products
 from toolkit.settings import default_db_path
 
@@ -62,8 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[db], help="one turn with the shop assistant")
     chat.add_argument("message", help="what the shopper says, in Estonian or English")
     chat.add_argument("--json", action="store_true", help="print the events as JSON lines")
-    chat.add_argument("--backend", choices=["offline"], default="offline",
-                      help="who does the thinking (model backends come later)")
+    chat.add_argument("--backend", choices=list(BACKENDS), default=None,
+                      help="who does the thinking (default: $TOOLKIT_BACKEND, else offline)")
+    chat.add_argument("--profile", choices=list(PROFILES), default=None,
+                      help="latency profile of the simulated backend (labelled simulated)")
+    chat.add_argument("--time-scale", type=float, default=None,
+                      help="simulated time scale: 0.1 runs ten times faster")
     chat.add_argument("--mode", choices=["parallel", "sequential"], default=None,
                       help="orchestrator (default: parallel, or $PARALLEL_EXECUTION_ENABLE)")
     chat.add_argument("--conversation", default="cli",
@@ -116,6 +122,8 @@ def _render_event(event) -> None:
     elif kind == "text":
         print(event.delta, end="", flush=True)
     elif kind == "products":
+        if event.metadata.get("stage") == "final" and event.metadata.get("refines"):
+            return  # the same cards again, refined: nothing new to print in a terminal
         print()
         for product in event.products:
             badge = "★" if product.get("in_popular_list") else " "
@@ -128,6 +136,19 @@ def _render_event(event) -> None:
         print(f"\n! {event.message}", file=sys.stderr)
     elif kind == "timing":
         print(f"\n── timing ({event.mode}, {event.backend}) ──")
+        if event.backend_note and event.backend != "offline":
+            print(f"  backend: {event.backend_note}")
+        if event.speculation:
+            print(f"  speculative search: {event.speculation}")
+        for fallback in event.fallbacks:
+            print(f"  fallback: {fallback}")
+        for call in event.calls:
+            tokens = f"{call['prompt_tokens']}+{call['completion_tokens']} tokens" + (
+                " (estimated)" if call["tokens_estimated"] else "")
+            flags = " cached" if call["cached"] else ""
+            flags += " SIMULATED" if call["simulated"] else ""
+            print(f"  model call {call['task']:13} {call['duration_ms']:8.1f} ms  {tokens}{flags}"
+                  + (f"  ! {call['error']}" if call["error"] else ""))
         figures = [("time to first chunk", event.ttfc_ms), ("context", event.context_ms),
                    ("search", event.search_ms), ("products sent at", event.products_ms),
                    ("total", event.total_ms)]
@@ -145,7 +166,7 @@ def _chat(args: argparse.Namespace) -> int:
     import logging
 
     from toolkit.assistant import Assistant
-    from toolkit.settings import AssistantSettings
+    from toolkit.settings import AssistantSettings, ModelSettings
 
     settings = AssistantSettings.from_env()
     if args.debug:
@@ -155,7 +176,12 @@ def _chat(args: argparse.Namespace) -> int:
 
     async def turn() -> bool:
         failed = False
-        with Assistant.open(args.db, settings=settings, backend=args.backend) as assistant:
+        model_settings = ModelSettings.from_env()
+        overrides = {k: v for k, v in (("simulated_profile", args.profile),
+                                       ("time_scale", args.time_scale)) if v is not None}
+        model_settings = dataclasses.replace(model_settings, **overrides)
+        with Assistant.open(args.db, settings=settings, backend=args.backend,
+                            model_settings=model_settings) as assistant:
             async for event in assistant.stream(args.message, args.conversation, mode=args.mode):
                 failed |= event.type == "error"
                 if args.json:

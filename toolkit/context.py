@@ -61,6 +61,8 @@ class GiftContext(BaseModel):
     search_text: str = ""  # the message without budget, age and follow-up phrases
     carried: list[str] = Field(default_factory=list)  # fields taken over from memory
     extractor: str = "rules"
+    fallback: str | None = None  # set when a model failed and the rules answered instead
+    model_notes: list[str] = Field(default_factory=list)  # model output the catalog refuted
 
 
 # -- vocabularies (folded, lower-case) ---------------------------------------------------------

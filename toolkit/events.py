@@ -38,6 +38,9 @@ class IntentEvent(_Event):
     signals: dict[str, bool]
     context: dict[str, Any]
     language: str = "et"
+    # Set when a skeleton went out on the fast path's word and the model then routed elsewhere:
+    # faces drop the skeleton; no products follow.
+    revised_from: Decision | None = None
 
 
 class SkeletonEvent(_Event):
@@ -83,6 +86,11 @@ class TimingEvent(_Event):
     products_ms: float | None = None
     mode: str = "parallel"
     backend: str = "offline"
+    simulated: bool = False  # the backend's latency is simulated
+    backend_note: str | None = None  # why this backend (what `auto` chose, and why)
+    calls: list[dict[str, Any]] = Field(default_factory=list)  # one record per model call
+    fallbacks: list[str] = Field(default_factory=list)  # steps the rules did for a failed model
+    speculation: str | None = None  # the speculative search: kept, replaced, or cancelled
 
 
 class ErrorEvent(_Event):

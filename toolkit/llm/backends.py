@@ -29,6 +29,8 @@ class Selection:
 
     @property
     def label(self) -> str:
+        if self.backend.name == "offline":
+            return "offline"
         simulated = " (simulated latency)" if self.backend.simulated else ""
         return f"{self.backend.name} · {self.backend.model}{simulated}"
 

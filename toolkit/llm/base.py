@@ -8,6 +8,7 @@ is built on that one method by `toolkit.llm.client.ModelClient`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -88,6 +89,11 @@ class CallLog:
 
     def add(self, record: CallRecord) -> None:
         self.records.append(record)
+
+
+# The log of the turn or run in progress: a client records its calls here when not given one.
+# Tasks started inside a turn share it, so every call of the turn lands in one place.
+CURRENT_LOG: ContextVar[CallLog | None] = ContextVar("toolkit_call_log", default=None)
 
 
 def estimate_tokens(text: str) -> int:

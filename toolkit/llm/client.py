@@ -12,6 +12,7 @@ once for a repair when it is not valid JSON for the schema.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import re
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from toolkit.errors import ModelError, ModelOutputError, ModelRateLimited, ModelTimeout
 from toolkit.llm.base import (
+    CURRENT_LOG,
     CallLog,
     CallRecord,
     Message,
@@ -75,6 +77,7 @@ class ModelClient:
 
     async def stream_text(self, request: ModelRequest, *, log: CallLog | None = None) -> AsyncIterator[str]:
         """The answer's text deltas. Raises a `ModelError`; the call is recorded either way."""
+        log = log if log is not None else CURRENT_LOG.get()
         record = CallRecord(task=request.task, backend=self.backend.name, model=self.backend.model,
                             simulated=self.backend.simulated, started_ms=round(self._now_ms(), 3))
         started = time.perf_counter()
@@ -153,10 +156,8 @@ class ModelClient:
         finally:
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing must not mask the real error
                     await aclose()
-                except Exception:  # closing a broken stream must not mask the real error
-                    pass
 
     def _backoff(self, error: ModelError, attempt: int, started: float) -> float:
         delay = self.backoff_s * 2 ** (attempt - 1)

@@ -76,13 +76,20 @@ class SimulatedBackend:
         await asyncio.sleep(self._delay(self.profile.ttft_s))
         if self._rng.random() < self.profile.failure_rate:
             raise ModelHTTPError("simulated failure (503)", 503)
-        texts = [p for p in parts if isinstance(p, TextPart)]
-        tokens = sum(estimate_tokens(p.text) for p in texts)
+        # Paced by tokens, not by the inner backend's chunking: ~4 tokens a delta.
+        pieces: list[StreamPart] = []
+        for part in parts:
+            if isinstance(part, TextPart):
+                pieces += [TextPart(part.text[i:i + 16]) for i in range(0, len(part.text), 16)]
+            else:
+                pieces.append(part)
+        tokens = sum(estimate_tokens(p.text) for p in pieces if isinstance(p, TextPart))
         stretch = max(1.0, self.profile.min_tokens / max(tokens, 1))
         first = True
-        for part in parts:
-            if isinstance(part, TextPart) and not first:  # the first arrives with the TTFT
-                await asyncio.sleep(self._delay(stretch * estimate_tokens(part.text)
-                                                / self.profile.tokens_per_s))
-            first = first and not isinstance(part, TextPart)
-            yield part
+        for piece in pieces:
+            if isinstance(piece, TextPart):
+                if not first:  # the first arrives with the time to first token
+                    await asyncio.sleep(self._delay(stretch * estimate_tokens(piece.text)
+                                                    / self.profile.tokens_per_s))
+                first = False
+            yield piece
