@@ -30,6 +30,7 @@ class Reply:
     malformed: bool = False  # one line of the stream is not JSON
     prompt_tokens: int = 42
     completion_tokens: int = 17
+    when: str | None = None  # answer only requests whose body contains this text
 
 
 @dataclass
@@ -39,9 +40,15 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_reply(self, body: dict) -> Reply:
+        """The first scripted reply meant for this request; the last one stays for good.
+        Concurrent requests (a speculative answer beside the context) pick theirs by `when`."""
+        text = json.dumps(body, ensure_ascii=False)
         with self.lock:
             self.requests.append(body)
-            return self.script.pop(0) if len(self.script) > 1 else (self.script[0] if self.script else Reply())
+            for i, reply in enumerate(self.script):
+                if reply.when is None or reply.when in text:
+                    return self.script.pop(i) if len(self.script) > 1 else reply
+            return Reply()
 
 
 def _pieces(text: str, n: int) -> list[str]:

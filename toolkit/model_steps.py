@@ -130,6 +130,14 @@ class ModelContextExtractor:
             if match is None:
                 notes.append(f"{field} {value!r} is not in the catalog")
                 continue
+            previous = getattr(fast, field)
+            if previous and previous != match:
+                # The model read the shelf differently: the words that named the old one would
+                # pull the search back to it.
+                ctx.search_text = " ".join(
+                    w for w in ctx.search_text.split()
+                    if not any(e.name == previous for e in self.taxonomy.entries_for(w)))
+                notes.append(f"{field} {previous!r} -> {match!r}")
             setattr(ctx, field, match)
             setattr(ctx, "explicit_type" if field == "product_type" else "explicit_category", True)
         ctx.recipient = model.recipient if model.recipient in RECIPIENTS else fast.recipient

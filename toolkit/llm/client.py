@@ -171,21 +171,32 @@ class ModelClient:
 
     async def complete_json(self, request: ModelRequest, schema: type[T], *,
                             log: CallLog | None = None) -> T:
-        """The answer validated into `schema`; one repair request if it is not."""
+        """The answer validated into `schema`; one repair request if it is not. An answer that
+        fails validation is recorded as the call's error."""
+        log = log if log is not None else CURRENT_LOG.get()
         if request.json_schema is None:
             request = request.model_copy(update={"json_schema": schema.model_json_schema()})
-        text = await self.complete_text(request, log=log)
-        try:
-            return parse_json_model(text, schema)
-        except ModelOutputError as first_error:
-            repair = request.model_copy(update={"messages": [
-                *request.messages,
-                Message(role="assistant", content=text[:4000]),
-                Message(role="user", content=(
-                    f"That was not valid JSON for the schema ({first_error}). Reply with only the "
-                    "JSON object, nothing else.")),
-            ]})
-            return parse_json_model(await self.complete_text(repair, log=log), schema)
+        for attempt in (1, 2):
+            own = CallLog()
+            try:
+                text = await self.complete_text(request, log=own)
+            finally:
+                if log is not None:
+                    log.records.extend(own.records)
+            try:
+                return parse_json_model(text, schema)
+            except ModelOutputError as e:
+                own.records[-1].error = f"ModelOutputError: {e}"
+                if attempt == 2:
+                    raise
+                request = request.model_copy(update={"messages": [
+                    *request.messages,
+                    Message(role="assistant", content=text[:4000]),
+                    Message(role="user", content=(
+                        f"That was not valid JSON for the schema ({e}). Reply with only the "
+                        "JSON object, nothing else.")),
+                ]})
+        raise AssertionError("unreachable")
 
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
