@@ -131,3 +131,20 @@ def test_author_names_read_naturally():
     assert natural_name("Chesterton, G. K. (Gilbert Keith)") == "G. K. Chesterton"
     assert natural_name("Twain, Mark, 1835-1910") == "Mark Twain"
     assert natural_name("A. H. Tammsaare") == "A. H. Tammsaare"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("naita veel", "show_more_products"), ("näita vell", "show_more_products"),
+    ("show me mroe", "show_more_products"), ("smth cheaper", "cheaper_alternatives"),
+    ("odavmaid", "cheaper_alternatives"), ("cheper pls", "cheaper_alternatives"),
+    ("cheapst", "cheapest"),
+])
+def test_follow_ups_survive_typos_and_missing_diacritics(extract, text, intent):
+    memory = MemoryView(shown=[{"id": "P1", "title": "Kevade", "price": 20.0}])
+    assert extract(text, memory).intent == intent
+
+
+def test_fuzzy_matching_needs_something_shown_and_a_near_word(extract):
+    assert extract("odavmaid").intent != "cheaper_alternatives"
+    memory = MemoryView(shown=[{"id": "P1", "title": "Kevade", "price": 20.0}])
+    assert extract("sell", memory).intent not in ("show_more_products", "cheaper_alternatives")

@@ -163,6 +163,52 @@ _BUDGET_PATTERNS: list[tuple[re.Pattern, str]] = [
 ]
 
 
+# Follow-up words, for forgiving matching of short messages with typos ("odavmaid", "show me
+# mroe", "cheper"): the intent each one signals.
+_FOLLOW_UP_WORDS = {
+    "veel": "show_more_products", "rohkem": "show_more_products", "more": "show_more_products",
+    "muid": "show_more_products", "teisi": "show_more_products",
+    "odavamat": "cheaper_alternatives", "odavamaid": "cheaper_alternatives",
+    "odavam": "cheaper_alternatives", "soodsamat": "cheaper_alternatives",
+    "soodsamaid": "cheaper_alternatives", "cheaper": "cheaper_alternatives",
+    "odavaim": "cheapest", "cheapest": "cheapest",
+}
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Levenshtein distance with adjacent transpositions, giving up past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def fuzzy_follow_up(folded_words: list[str]) -> str | None:
+    """The follow-up intent of a short message whose words are near a follow-up word."""
+    if not folded_words or len(folded_words) > 4:
+        return None
+    best: tuple[int, str] | None = None
+    for word in folded_words:
+        if len(word) < 4:
+            continue
+        for target, intent in _FOLLOW_UP_WORDS.items():
+            allowed = 1 if len(target) < 7 else 2
+            distance = edit_distance(word, target, allowed)
+            if distance <= allowed and (best is None or distance < best[0]):
+                best = (distance, intent)
+    return best[1] if best else None
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
@@ -413,6 +459,9 @@ class RuleContextExtractor:
             return
         if ctx.authors:
             ctx.intent, ctx.confidence = "author_search", 0.9
+            return
+        if shown and not has_taxonomy and (fuzzy := fuzzy_follow_up(folded_words)):
+            ctx.intent, ctx.confidence = fuzzy, 0.75  # a follow-up with a typo
             return
         if _contains(folded, _SHOP_QUESTIONS) and not (has_taxonomy or gift_context or ctx.budget):
             ctx.intent, ctx.confidence = "question", 0.8
