@@ -4,6 +4,8 @@
     python -m toolkit catalog import FILE [--db PATH]
     python -m toolkit search "QUERY" [--max-price N] [--min-price N] [--category C] [--json]
     python -m toolkit chat [--json] [--mode parallel|sequential] [--conversation ID] MESSAGE
+    python -m toolkit syllabus "TOPIC" [--modules N] [--mode sequential|parallel] [--concurrency K]
+                               [--backend ...] [--json] [--out FILE.md]
 
 Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error.
 """
@@ -75,6 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--conversation", default="cli",
                       help="conversation id: turns with the same id share memory")
     chat.add_argument("--debug", action="store_true", help="structured debug logs on stderr")
+
+    syllabus = commands.add_parser("syllabus", help="write a course syllabus")
+    syllabus.add_argument("topic", help="what the course is about")
+    syllabus.add_argument("--modules", type=int, default=8, help="number of modules, 1-20")
+    syllabus.add_argument("--mode", choices=["sequential", "parallel"], default="parallel")
+    syllabus.add_argument("--concurrency", type=int, default=3,
+                          help="module calls at once in parallel mode")
+    syllabus.add_argument("--backend", choices=list(BACKENDS), default=None)
+    syllabus.add_argument("--profile", choices=list(PROFILES), default=None,
+                          help="latency profile of the simulated backend (labelled simulated)")
+    syllabus.add_argument("--time-scale", type=float, default=None)
+    syllabus.add_argument("--timeout", type=float, default=60.0, help="seconds per model call")
+    syllabus.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    syllabus.add_argument("--out", type=Path, help="write the syllabus as Markdown to this file")
     return parser
 
 
@@ -193,9 +209,83 @@ def _chat(args: argparse.Namespace) -> int:
     return 0 if asyncio.run(turn()) else 1
 
 
+def _render_syllabus_event(event) -> None:
+    kind = event.type
+    if kind == "outline":
+        print(f"# {event.title}\n  {event.audience}")
+        if event.note:
+            print(f"  note: {event.note}")
+        for module in event.modules:
+            print(f"  {module['number']:2}. {module['title']}")
+    elif kind == "module":
+        took = f"{event.call['duration_ms'] / 1000:.1f} s" if event.call else "-"
+        if event.module is None:
+            print(f"✗ module {event.number} failed after {took}: {event.error}")
+        else:
+            print(f"✓ module {event.number}: {event.module['title']} ({took})")
+    elif kind == "progress":
+        print(f"  [{'█' * event.done}{'✗' * event.failed}{'·' * (event.total - event.done - event.failed)}]"
+              f" {event.done}/{event.total}")
+    elif kind == "error":
+        print(f"! {event.message}", file=sys.stderr)
+    elif kind == "timing":
+        simulated = " — SIMULATED latency" if event.simulated else ""
+        print(f"\n── timing ({event.mode}, concurrency {event.concurrency}, {event.backend}{simulated}) ──")
+        print("  " + " · ".join(f"{k[:-3]} {v / 1000:.2f} s" for k, v in event.phases.items())
+              + f" · total {event.total_ms / 1000:.2f} s")
+        for call in event.calls:
+            tokens = f"{call['prompt_tokens']}+{call['completion_tokens']} tokens" + (
+                " (estimated)" if call["tokens_estimated"] else "")
+            note = f"  ! {call['warning']}" if call["warning"] else ""
+            note += f"  ! {call['error']}" if call["error"] else ""
+            print(f"  {call['task']:17} {call['duration_ms'] / 1000:7.2f} s  {tokens}{note}")
+
+
+def _syllabus(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from toolkit.settings import ModelSettings
+    from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
+
+    model_settings = ModelSettings.from_env()
+    overrides = {k: v for k, v in (("simulated_profile", args.profile),
+                                   ("time_scale", args.time_scale)) if v is not None}
+    if args.backend == "simulated" and "simulated_profile" not in overrides and \
+            model_settings.simulated_profile == "groq-llama3-8b":
+        overrides["simulated_profile"] = "ollama-7b"  # the reference's syllabus model
+    generator = SyllabusGenerator.for_backend(
+        args.backend, dataclasses.replace(model_settings, **overrides), timeout_s=args.timeout)
+    run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency))
+
+    async def consume() -> dict | None:
+        final = None
+        async for event in run:
+            if args.json:
+                print(event.model_dump_json(), flush=True)
+            else:
+                _render_syllabus_event(event)
+            if event.type == "done":
+                final = event.syllabus
+        return final
+
+    final = asyncio.run(consume())
+    if final is None:
+        return 1
+    syllabus = Syllabus.model_validate(final)
+    if args.out:
+        args.out.write_text(syllabus.to_markdown(), encoding="utf-8")
+        if not args.json:
+            print(f"\nwrote {args.out}")
+    elif not args.json:
+        print("\n" + syllabus.to_markdown())
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.command == "chat":
         return _chat(args)
+    if args.command == "syllabus":
+        return _syllabus(args)
     if args.command == "catalog" and args.catalog_command == "import":
         with Catalog.open(args.db, seed_default=False) as catalog:
             report = catalog.import_file(args.file)

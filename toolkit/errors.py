@@ -4,6 +4,7 @@
      ├── CatalogError              the catalog file cannot be opened or is not a catalog
      │    └── CatalogImportError   a user's catalog file was refused; the catalog is unchanged
      ├── SearchError               a search could not run (bad filters, a failed query)
+     ├── SyllabusError             a syllabus request that cannot be run (topic, modules, concurrency)
      └── ModelError                a model call failed; `retryable` says whether to try again
           ├── ModelTimeout         no first token, or no end, within the call's timeout
           ├── ModelUnavailable     the server could not be reached, or lacks the model
@@ -34,6 +35,10 @@ class CatalogImportError(CatalogError):
 
 class SearchError(ToolkitError):
     """A search was given filters it cannot use, or its query failed."""
+
+
+class SyllabusError(ToolkitError):
+    """A syllabus request was refused: the message says which value and what is allowed."""
 
 
 class ModelError(ToolkitError):

@@ -115,3 +115,60 @@ def parse_event(data: str | bytes | dict) -> Event:
     if isinstance(data, dict):
         return EVENT_ADAPTER.validate_python(data)
     return EVENT_ADAPTER.validate_json(data)
+
+
+# -- the syllabus pipeline's events (a union of their own, designed the same way) ------------
+
+
+class OutlineEvent(_Event):
+    type: Literal["outline"] = "outline"
+    title: str
+    audience: str
+    modules: list[dict[str, Any]]  # [{number, title, scope}]
+    note: str | None = None  # e.g. "padded from 5 to 8 modules with offline titles"
+
+
+class ModuleEvent(_Event):
+    type: Literal["module"] = "module"
+    number: int
+    module: dict[str, Any] | None  # None when the module failed
+    call: dict[str, Any] | None = None  # the call record
+    error: str | None = None
+
+
+class ProgressEvent(_Event):
+    type: Literal["progress"] = "progress"
+    done: int
+    failed: int
+    total: int
+
+
+class SyllabusTimingEvent(_Event):
+    type: Literal["timing"] = "timing"
+    total_ms: float
+    phases: dict[str, float]  # outline_ms, modules_ms, finalization_ms
+    spans: list[Span]
+    calls: list[dict[str, Any]]
+    mode: str
+    concurrency: int
+    backend: str
+    simulated: bool = False
+
+
+class SyllabusDoneEvent(_Event):
+    type: Literal["done"] = "done"
+    syllabus: dict[str, Any] | None = None
+
+
+SyllabusEvent = Annotated[
+    OutlineEvent | ModuleEvent | ProgressEvent | SyllabusTimingEvent | ErrorEvent
+    | SyllabusDoneEvent,
+    Field(discriminator="type"),
+]
+SYLLABUS_EVENT_ADAPTER: TypeAdapter[SyllabusEvent] = TypeAdapter(SyllabusEvent)
+
+
+def parse_syllabus_event(data: str | bytes | dict) -> SyllabusEvent:
+    if isinstance(data, dict):
+        return SYLLABUS_EVENT_ADAPTER.validate_python(data)
+    return SYLLABUS_EVENT_ADAPTER.validate_json(data)

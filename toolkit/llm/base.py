@@ -29,6 +29,9 @@ class ModelRequest(BaseModel):
     json_schema: dict[str, Any] | None = None
     temperature: float = 0.2
     max_tokens: int = 512
+    # The task's inputs as data, for offline handlers (templates need no prompt parsing).
+    # Never sent to a server; part of the cache key.
+    data: dict[str, Any] | None = None
 
     def cache_key_parts(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

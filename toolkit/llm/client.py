@@ -58,6 +58,8 @@ class ModelClient:
 
     @property
     def label(self) -> str:
+        if self.backend.name == "offline":
+            return "offline"
         simulated = " (simulated)" if self.backend.simulated else ""
         return f"{self.backend.name}:{self.backend.model}{simulated}"
 

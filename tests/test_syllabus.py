@@ -1,0 +1,200 @@
+"""Syllabus generation: outline, modules, finalization; modes, failures, bad input, exports."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+from fake_servers import Reply, fake_ollama
+
+from toolkit.errors import SyllabusError
+from toolkit.events import parse_syllabus_event
+from toolkit.llm import ModelClient, OfflineBackend, SimulatedBackend
+from toolkit.llm.ollama import OllamaBackend
+from toolkit.syllabus import (
+    Module,
+    Syllabus,
+    SyllabusGenerator,
+    SyllabusRequest,
+    find_overlaps,
+)
+
+
+def offline_generator() -> SyllabusGenerator:
+    offline = OfflineBackend()
+    return SyllabusGenerator(ModelClient(offline), offline)
+
+
+def simulated_generator(scale: float = 0.005) -> SyllabusGenerator:
+    offline = OfflineBackend()
+    backend = SimulatedBackend(offline, "ollama-7b", time_scale=scale, seed=3)
+    return SyllabusGenerator(ModelClient(backend), offline)
+
+
+def run(generator: SyllabusGenerator, request: SyllabusRequest):
+    async def go():
+        handle = generator.run(request)
+        result = await handle.result()
+        return result, handle.events
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("topic, language", [("data science", "en"), ("masinõpe", "et")])
+def test_offline_writes_a_whole_syllabus_in_the_topics_language(topic, language):
+    syllabus, events = run(offline_generator(), SyllabusRequest(topic, modules=8))
+    assert len(syllabus.modules) == 8 and not syllabus.partial and syllabus.language == language
+    assert [m.number for m in syllabus.modules] == list(range(1, 9))
+    assert syllabus.total_hours == sum(m.estimated_hours for m in syllabus.modules)
+    assert syllabus.overlaps == []
+    assert any("offline" in note for note in syllabus.notes)
+    assert all(m.objectives and m.topics and m.activities and m.assessment for m in syllabus.modules)
+    types = [e.type for e in events]
+    assert types[0] == "outline" and types[-2:] == ["timing", "done"]
+    assert types.count("module") == 8 and types.count("progress") == 8
+
+
+@pytest.mark.parametrize("count", [1, 2, 6, 10, 20])
+def test_any_module_count_from_1_to_20(count):
+    syllabus, _ = run(offline_generator(), SyllabusRequest("history of art", modules=count))
+    assert len(syllabus.modules) == count
+    titles = [m.title for m in syllabus.modules]
+    assert len(set(titles)) == count and titles[0].startswith("Introduction")
+
+
+def test_parallel_streams_modules_as_they_complete_and_keeps_outline_order():
+    syllabus, events = run(simulated_generator(),
+                           SyllabusRequest("astronomy", modules=8, mode="parallel", concurrency=4))
+    assert [m.number for m in syllabus.modules] == list(range(1, 9))
+    timing = next(e for e in events if e.type == "timing")
+    modules = [s for s in timing.spans if s.name.startswith("module ")]
+    overlapping = sum(1 for a in modules for b in modules
+                      if a is not b and a.start_ms < b.end_ms and b.start_ms < a.end_ms)
+    assert overlapping > 0  # several module calls ran at once
+    assert max(sum(1 for b in modules if b.start_ms <= a.start_ms < b.end_ms) for a in modules) <= 4
+    assert timing.simulated and all(c["simulated"] for c in timing.calls)
+
+
+def test_sequential_runs_one_call_at_a_time():
+    _, events = run(simulated_generator(), SyllabusRequest("astronomy", modules=4, mode="sequential"))
+    timing = next(e for e in events if e.type == "timing")
+    modules = sorted((s for s in timing.spans if s.name.startswith("module ")), key=lambda s: s.start_ms)
+    assert all(a.end_ms <= b.start_ms for a, b in zip(modules, modules[1:], strict=False))
+    assert timing.concurrency == 1
+
+
+def test_every_call_records_its_prompt_tokens_and_prompts_stay_small():
+    _, events = run(offline_generator(), SyllabusRequest("geology", modules=8))
+    calls = next(e for e in events if e.type == "timing").calls
+    assert len(calls) == 9 and all(c["prompt_tokens"] for c in calls)
+    assert max(c["prompt_tokens"] for c in calls) <= 160
+
+
+def test_each_module_prompt_carries_the_whole_outline():
+    generator = offline_generator()
+    syllabus, _ = run(generator, SyllabusRequest("chemistry", modules=5))
+    from toolkit.syllabus import Outline
+    outline = Outline(title=syllabus.title, audience=syllabus.audience,
+                      modules=[{"title": m.title, "scope": m.scope} for m in syllabus.modules])
+    prompt = generator.module_request("chemistry", outline, 3, "en").messages[-1].content
+    assert all(m.title in prompt for m in syllabus.modules)
+
+
+def test_a_failing_module_is_reported_and_the_rest_kept():
+    with fake_ollama() as server:
+        outline = {"title": "Chemistry", "audience": "beginners",
+                   "modules": [{"title": f"Part {i}", "scope": "s"} for i in range(1, 5)]}
+        module = {"objectives": ["o"], "topics": ["t{n}"], "activities": ["a"],
+                  "assessment": "quiz", "estimated_hours": 3}
+        replies = [Reply(text=json.dumps(outline), when="Plan a course")]
+        for n in range(1, 5):
+            if n == 3:
+                replies.append(Reply(status=500, when="Write module 3,"))
+            else:
+                content = json.dumps({**module, "topics": [f"topic {n}"]})
+                replies.append(Reply(text=content, when=f"Write module {n},"))
+        server.script(*replies, Reply(status=500))
+        offline = OfflineBackend()
+        generator = SyllabusGenerator(
+            ModelClient(OllamaBackend("qwen2:1.5b", host=server.url), max_retries=1,
+                        backoff_s=0.01, timeout_s=5), offline)
+        syllabus, events = run(generator, SyllabusRequest("chemistry", modules=4))
+    assert syllabus.partial and list(syllabus.failed) == [3]
+    assert [m.number for m in syllabus.modules] == [1, 2, 4]
+    failed = next(e for e in events if e.type == "module" and e.module is None)
+    assert failed.number == 3 and "ModelHTTPError" in failed.error
+    assert "Partial" in syllabus.to_markdown()
+
+
+@pytest.mark.parametrize("planned, note", [(3, "offline titles were added"), (12, "were kept")])
+def test_a_model_that_plans_too_few_or_too_many_modules_is_handled(planned, note):
+    with fake_ollama() as server:
+        outline = {"title": "Music", "audience": "all",
+                   "modules": [{"title": f"Theme {i}", "scope": "s"} for i in range(planned)]}
+        module = {"objectives": ["o"], "topics": ["t"], "activities": [], "assessment": "",
+                  "estimated_hours": 2}
+        server.script(Reply(text=json.dumps(outline), when="Plan a course"),
+                      Reply(text=json.dumps(module)))
+        offline = OfflineBackend()
+        generator = SyllabusGenerator(ModelClient(OllamaBackend("qwen2:1.5b", host=server.url)),
+                                      offline)
+        syllabus, _ = run(generator, SyllabusRequest("music", modules=6))
+    assert len(syllabus.modules) == 6 and any(note in n for n in syllabus.notes)
+
+
+def test_a_junk_outline_falls_back_to_the_offline_one():
+    with fake_ollama() as server:
+        server.script(Reply(text="I cannot do that", when="Plan a course"),
+                      Reply(text="still not json", when="not valid JSON"),
+                      Reply(text=json.dumps({"objectives": ["o"], "topics": ["t"],
+                                             "estimated_hours": 1})))
+        offline = OfflineBackend()
+        generator = SyllabusGenerator(ModelClient(OllamaBackend("qwen2:1.5b", host=server.url)),
+                                      offline)
+        syllabus, _ = run(generator, SyllabusRequest("poetry", modules=5))
+    assert len(syllabus.modules) == 5 and any("offline outline" in n for n in syllabus.notes)
+
+
+@pytest.mark.parametrize("request_, message", [
+    (SyllabusRequest(""), "empty"), (SyllabusRequest("   "), "empty"),
+    (SyllabusRequest("asdfghjkl"), "does not read as a subject"),
+    (SyllabusRequest("x" * 500), "characters long"),
+    (SyllabusRequest("python", modules=0), "from 1 to 20"),
+    (SyllabusRequest("python", modules=21), "from 1 to 20"),
+    (SyllabusRequest("python", concurrency=0), "1 or more"),
+    (SyllabusRequest("python", mode="turbo"), "mode"),
+    (SyllabusRequest(None), "must be text"),
+])
+def test_bad_requests_are_clear_errors(request_, message):
+    with pytest.raises(SyllabusError, match=message):
+        offline_generator().run(request_)
+
+
+def test_overlaps_across_modules_are_reported():
+    base = {"objectives": ["o"], "activities": [], "assessment": "", "estimated_hours": 1}
+    modules = [Module(number=1, title="A", topics=["Linear regression", "data cleaning"], **base),
+               Module(number=2, title="B", topics=["linear regressions", "plotting"], **base)]
+    overlaps = find_overlaps(modules)
+    assert len(overlaps) == 1 and overlaps[0].modules == [1, 2]
+
+
+def test_markdown_and_json_exports():
+    syllabus, _ = run(offline_generator(), SyllabusRequest("photography", modules=3))
+    markdown = syllabus.to_markdown()
+    assert markdown.startswith("# ") and markdown.count("\n## ") == 3
+    assert Syllabus.model_validate_json(syllabus.to_json()) == syllabus
+    assert json.loads(syllabus.to_json())["partial"] is False
+
+
+def test_cli_writes_markdown_and_json_events(tmp_path):
+    out = tmp_path / "s.md"
+    done = subprocess.run([sys.executable, "-m", "toolkit", "syllabus", "robotics", "--modules", "4",
+                           "--json", "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    events = [parse_syllabus_event(line) for line in done.stdout.splitlines()]
+    assert events[-1].type == "done" and out.read_text().startswith("# ")
+    bad = subprocess.run([sys.executable, "-m", "toolkit", "syllabus", "robotics", "--modules", "0"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "from 1 to 20" in bad.stderr and "Traceback" not in bad.stderr

@@ -1,0 +1,374 @@
+"""Syllabus generation: an outline call, one call per module, and a finalization with no model.
+
+    generator = SyllabusGenerator.for_backend("simulated")
+    run = generator.run(SyllabusRequest("andmeteadus", modules=8, mode="parallel", concurrency=3))
+    async for event in run: ...          # outline, module (as each completes), progress, timing, done
+    syllabus = await generator.run(...)  # or await the finished Syllabus
+
+Prompts stay small (about 100-120 tokens; every call records its prompt tokens), and each
+module's prompt carries the whole outline so modules written in parallel do not overlap (as
+Skeleton-of-Thought does). `parallel` runs at most `concurrency` module calls at once; modules
+stream as they complete and the syllabus keeps outline order. A module whose call still fails
+after the client's retries is reported as failed and the rest are kept: a partial syllabus,
+marked as one. A model that returns too many modules is cut to the number asked, too few is
+padded with offline titles, and junk falls back to the offline outline, each with a note.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from toolkit import analysis, syllabus_templates, validation
+from toolkit.aio import run_sync
+from toolkit.context import detect_language
+from toolkit.errors import ModelError, SyllabusError
+from toolkit.events import (
+    ErrorEvent,
+    ModuleEvent,
+    OutlineEvent,
+    ProgressEvent,
+    SyllabusDoneEvent,
+    SyllabusEvent,
+    SyllabusTimingEvent,
+)
+from toolkit.llm import CallLog, Message, ModelClient, ModelRequest, OfflineBackend, select_backend
+from toolkit.llm.base import CURRENT_LOG
+from toolkit.settings import ModelSettings
+from toolkit.timing import TurnClock
+
+Mode = Literal["sequential", "parallel"]
+MAX_MODULES = 20
+MAX_TOPIC_CHARS = 200
+
+
+class ModuleTitle(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    scope: str = Field(default="", max_length=400)
+
+
+class Outline(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    audience: str = Field(default="", max_length=300)
+    modules: list[ModuleTitle] = Field(min_length=1)
+
+
+class ModuleContent(BaseModel):
+    objectives: list[str] = Field(min_length=1, max_length=10)
+    topics: list[str] = Field(min_length=1, max_length=12)
+    activities: list[str] = Field(default_factory=list, max_length=10)
+    assessment: str = ""
+    estimated_hours: float = Field(ge=0.25, le=200)
+
+
+class Module(ModuleContent):
+    number: int
+    title: str
+    scope: str = ""
+
+
+class Overlap(BaseModel):
+    topic: str
+    modules: list[int]
+
+
+class Syllabus(BaseModel):
+    topic: str
+    title: str
+    audience: str
+    language: str
+    modules: list[Module]
+    failed: dict[int, str] = Field(default_factory=dict)  # module number -> why it failed
+    total_hours: float
+    overlaps: list[Overlap] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    backend: str
+    simulated: bool = False
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.failed)
+
+    def to_json(self) -> str:
+        return json.dumps({**self.model_dump(mode="json"), "partial": self.partial},
+                          ensure_ascii=False, indent=2)
+
+    def to_markdown(self) -> str:
+        et = self.language == "et"
+        lines = [f"# {self.title}", ""]
+        lines.append(f"*{'Sihtrühm' if et else 'Audience'}:* {self.audience}  ")
+        lines.append(f"*{'Maht' if et else 'Workload'}:* {self.total_hours:g} "
+                     f"{'tundi' if et else 'hours'}, {len(self.modules)} "
+                     f"{'moodulit' if et else 'modules'}  ")
+        simulated = " (simulated latency)" if self.simulated and "simulated" not in self.backend else ""
+        lines.append(f"*{'Koostaja' if et else 'Written by'}:* {self.backend}{simulated}")
+        if self.partial:
+            failed = ", ".join(f"{n} ({why})" for n, why in sorted(self.failed.items()))
+            lines += ["", f"> **{'Osaline' if et else 'Partial'}:** "
+                          f"{'ebaõnnestunud moodulid' if et else 'failed modules'}: {failed}"]
+        for note in self.notes:
+            lines += ["", f"> {note}"]
+        for m in self.modules:
+            lines += ["", f"## {m.number}. {m.title}", ""]
+            if m.scope:
+                lines += [f"_{m.scope}_", ""]
+            for heading, items in ((("Õpiväljundid", "Objectives"), m.objectives),
+                                   (("Teemad", "Topics"), m.topics),
+                                   (("Tegevused", "Activities"), m.activities)):
+                if items:
+                    lines.append(f"**{heading[0] if et else heading[1]}**")
+                    lines += [f"- {item}" for item in items]
+                    lines.append("")
+            if m.assessment:
+                lines.append(f"**{'Hindamine' if et else 'Assessment'}:** {m.assessment}  ")
+            lines.append(f"**{'Maht' if et else 'Estimated hours'}:** {m.estimated_hours:g}")
+        if self.overlaps:
+            lines += ["", f"## {'Kattuvad teemad' if et else 'Overlapping topics'}", ""]
+            lines += [f"- {o.topic}: {', '.join(map(str, o.modules))}" for o in self.overlaps]
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SyllabusRequest:
+    topic: str
+    modules: int = 8
+    mode: Mode = "parallel"
+    concurrency: int = 3
+
+    def validated(self) -> SyllabusRequest:
+        """The request with a clean topic, or a `SyllabusError` naming what is wrong."""
+        if not isinstance(self.topic, str):
+            raise SyllabusError(f"the topic must be text, not {type(self.topic).__name__}")
+        topic = validation.clean(self.topic)
+        if not topic:
+            raise SyllabusError("the topic is empty: name what the course is about")
+        if len(topic) > MAX_TOPIC_CHARS:
+            raise SyllabusError(f"the topic is {len(topic)} characters long: keep it under "
+                                f"{MAX_TOPIC_CHARS}, a course title rather than a description")
+        verdict = validation.quick_check(topic)
+        if verdict.status == "nonsense":
+            raise SyllabusError(f"the topic {topic!r} does not read as a subject ({verdict.reason})")
+        if not isinstance(self.modules, int) or not 1 <= self.modules <= MAX_MODULES:
+            raise SyllabusError(f"modules must be a whole number from 1 to {MAX_MODULES}, "
+                                f"not {self.modules!r}")
+        if self.mode not in ("sequential", "parallel"):
+            raise SyllabusError(f"mode must be 'sequential' or 'parallel', not {self.mode!r}")
+        if not isinstance(self.concurrency, int) or self.concurrency < 1:
+            raise SyllabusError(f"concurrency must be a whole number of 1 or more, "
+                                f"not {self.concurrency!r}")
+        return SyllabusRequest(topic, self.modules, self.mode, self.concurrency)
+
+
+class SyllabusRun:
+    """A run: iterate it for events, or await it for the `Syllabus` (None if it failed)."""
+
+    def __init__(self, produce: Callable[[Callable[[SyllabusEvent], Awaitable[None]]], Awaitable[None]]) -> None:
+        self._produce = produce
+        self.events: list[SyllabusEvent] = []
+
+    def __aiter__(self) -> AsyncIterator[SyllabusEvent]:
+        return self._events()
+
+    def __await__(self):
+        return self.result().__await__()
+
+    async def result(self) -> Syllabus | None:
+        async for _ in self:
+            pass
+        done = self.events[-1] if self.events else None
+        return Syllabus.model_validate(done.syllabus) if done and done.syllabus else None
+
+    async def _events(self) -> AsyncIterator[SyllabusEvent]:
+        queue: asyncio.Queue[SyllabusEvent] = asyncio.Queue()
+        task = asyncio.create_task(self._produce(queue.put))
+        try:
+            while True:
+                event = await queue.get()
+                self.events.append(event)
+                yield event
+                if event.type == "done":
+                    return
+        finally:
+            if not task.done():
+                task.cancel()
+
+
+def find_overlaps(modules: list[Module], language: str = "en") -> list[Overlap]:
+    """Topics that appear in more than one module, compared by their stems ("linear
+    regression" and "Linear regressions" are one topic)."""
+    seen: dict[frozenset[str], tuple[str, set[int]]] = {}
+    for m in modules:
+        for topic in m.topics:
+            key = frozenset(t for t in analysis.terms(topic, language) if len(t) > 2)
+            if not key:
+                continue
+            text, where = seen.setdefault(key, (topic, set()))
+            where.add(m.number)
+    return [Overlap(topic=text, modules=sorted(where)) for text, where in seen.values()
+            if len(where) > 1]
+
+
+class SyllabusGenerator:
+    """Writes syllabi through one model client; the offline templates answer its tasks when the
+    backend is offline (or simulated over offline) and stand in when a model fails."""
+
+    def __init__(self, client: ModelClient, offline: OfflineBackend) -> None:
+        self.client = client
+        offline.register("syllabus_outline", self._offline_outline)
+        offline.register("syllabus_module", self._offline_module)
+
+    @classmethod
+    def for_backend(cls, backend: str | None = None, settings: ModelSettings | None = None, *,
+                    timeout_s: float = 60.0, cache=None) -> SyllabusGenerator:
+        """A generator over the named backend (default $TOOLKIT_BACKEND, else offline)."""
+        settings = settings or ModelSettings.from_env()
+        selection = run_sync(lambda: select_backend(backend, settings))
+        client = ModelClient(selection.backend, timeout_s=min(timeout_s, settings.timeout_s),
+                             warn_after_s=settings.warn_after_s, max_retries=settings.max_retries,
+                             cache=cache)
+        generator = cls(client, selection.offline)
+        generator.selection_reason = selection.reason
+        return generator
+
+    @staticmethod
+    def _offline_outline(request: ModelRequest) -> str:
+        data = request.data or {}
+        return json.dumps(syllabus_templates.outline(data["topic"], data["modules"],
+                                                     data["language"]), ensure_ascii=False)
+
+    @staticmethod
+    def _offline_module(request: ModelRequest) -> str:
+        data = request.data or {}
+        return json.dumps(syllabus_templates.module(data["topic"], data["title"], data["scope"],
+                                                    data["language"]), ensure_ascii=False)
+
+    def outline_request(self, topic: str, count: int, language: str) -> ModelRequest:
+        in_language = "in Estonian" if language == "et" else "in English"
+        return ModelRequest(task="syllabus_outline", max_tokens=500, messages=[
+            Message(role="system", content="You plan university-style courses. Reply with JSON only."),
+            Message(role="user", content=(
+                f"Plan a course on: {topic}. Write {in_language}: a title, the audience, and "
+                f"exactly {count} modules in teaching order, each with a title and a one-line "
+                "scope."))],
+            data={"topic": topic, "modules": count, "language": language})
+
+    def module_request(self, topic: str, outline: Outline, number: int, language: str) -> ModelRequest:
+        this = outline.modules[number - 1]
+        others = "; ".join(f"{i}. {m.title}" for i, m in enumerate(outline.modules, 1))
+        in_language = "in Estonian" if language == "et" else "in English"
+        return ModelRequest(task="syllabus_module", max_tokens=600, messages=[
+            Message(role="system", content="You write course modules. Reply with JSON only."),
+            Message(role="user", content=(
+                f"Course: {outline.title}. Modules: {others}. Write module {number}, "
+                f"\"{this.title}\" ({this.scope}), {in_language}: 3-5 objectives, 4-6 topics not "
+                "covered by the other modules, 2-3 activities, an assessment, estimated hours."))],
+            data={"topic": topic, "title": this.title, "scope": this.scope, "language": language})
+
+    def run(self, request: SyllabusRequest) -> SyllabusRun:
+        request = request.validated()  # a bad request is refused before anything runs
+        return SyllabusRun(lambda emit: self._produce(request, emit))
+
+    def generate(self, request: SyllabusRequest) -> Syllabus | None:
+        """The whole syllabus, from synchronous code."""
+        return run_sync(lambda: self.run(request).result())
+
+    async def _produce(self, request: SyllabusRequest, emit) -> None:
+        clock = TurnClock()
+        log = CallLog()
+        CURRENT_LOG.set(log)
+        language = detect_language(request.topic, "en")
+        label = self.client.label
+        syllabus = None
+        try:
+            with clock.span("outline"):
+                outline, notes = await self._outline(request, language)
+            await emit(OutlineEvent(
+                title=outline.title, audience=outline.audience, note="; ".join(notes) or None,
+                modules=[{"number": i, **m.model_dump()} for i, m in enumerate(outline.modules, 1)]))
+            with clock.span("modules"):
+                modules, failed = await self._modules(request, outline, language, clock, emit)
+            with clock.span("finalization"):
+                ordered = sorted(modules.values(), key=lambda m: m.number)
+                if self.client.backend.name == "offline":
+                    notes.append("Written offline from templates: no model was used.")
+                syllabus = Syllabus(
+                    topic=request.topic, title=outline.title, audience=outline.audience,
+                    language=language, modules=ordered, failed=failed,
+                    total_hours=round(sum(m.estimated_hours for m in ordered), 2),
+                    overlaps=find_overlaps(ordered, language), notes=notes, backend=label,
+                    simulated=self.client.backend.simulated)
+        except ModelError as e:
+            await emit(ErrorEvent(message=f"the syllabus could not be written: {e}"))
+        phases = {f"{name}_ms": clock.duration(name) or 0.0
+                  for name in ("outline", "modules", "finalization")}
+        await emit(SyllabusTimingEvent(
+            total_ms=round(clock.now_ms(), 3), phases=phases, spans=list(clock.spans),
+            calls=[r.model_dump(mode="json") for r in log.records], mode=request.mode,
+            concurrency=request.concurrency if request.mode == "parallel" else 1,
+            backend=label, simulated=self.client.backend.simulated))
+        await emit(SyllabusDoneEvent(syllabus=syllabus.model_dump(mode="json") if syllabus else None))
+
+    async def _outline(self, request: SyllabusRequest, language: str) -> tuple[Outline, list[str]]:
+        notes: list[str] = []
+        fallback = Outline.model_validate(
+            syllabus_templates.outline(request.topic, request.modules, language))
+        try:
+            outline = await self.client.complete_json(
+                self.outline_request(request.topic, request.modules, language), Outline)
+        except ModelError as e:
+            notes.append(f"The model's outline failed ({type(e).__name__}); the offline outline "
+                         "was used.")
+            return fallback, notes
+        got = len(outline.modules)
+        if got > request.modules:
+            outline.modules = outline.modules[: request.modules]
+            notes.append(f"The model planned {got} modules; the first {request.modules} were kept.")
+        elif got < request.modules:
+            taken = {analysis.fold(m.title) for m in outline.modules}
+            extra = [m for m in fallback.modules if analysis.fold(m.title) not in taken]
+            outline.modules += extra[: request.modules - got]
+            notes.append(f"The model planned {got} modules; {request.modules - got} offline "
+                         "titles were added.")
+        return outline, notes
+
+    async def _modules(self, request: SyllabusRequest, outline: Outline, language: str,
+                       clock: TurnClock, emit) -> tuple[dict[int, Module], dict[int, str]]:
+        limit = asyncio.Semaphore(request.concurrency if request.mode == "parallel" else 1)
+        modules: dict[int, Module] = {}
+        failed: dict[int, str] = {}
+        total = len(outline.modules)
+
+        async def write(number: int) -> None:
+            title = outline.modules[number - 1]
+            async with limit:
+                own = CallLog()
+                with clock.span(f"module {number}"):
+                    try:
+                        content = await self.client.complete_json(
+                            self.module_request(request.topic, outline, number, language),
+                            ModuleContent, log=own)
+                    except ModelError as e:
+                        content, error = None, f"{type(e).__name__}: {e}"
+                    finally:
+                        log = CURRENT_LOG.get()
+                        if log is not None:
+                            log.records.extend(own.records)
+                record = own.records[-1].model_dump(mode="json") if own.records else None
+                if content is None:
+                    failed[number] = error
+                    await emit(ModuleEvent(number=number, module=None, call=record, error=error))
+                else:
+                    module = Module(number=number, title=title.title, scope=title.scope,
+                                    **content.model_dump())
+                    modules[number] = module
+                    await emit(ModuleEvent(number=number, module=module.model_dump(mode="json"),
+                                           call=record))
+                await emit(ProgressEvent(done=len(modules), failed=len(failed), total=total))
+
+        await asyncio.gather(*(write(n) for n in range(1, total + 1)))
+        return modules, failed
