@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="latency profile of the simulated backend (labelled simulated)")
     syllabus.add_argument("--time-scale", type=float, default=None)
     syllabus.add_argument("--timeout", type=float, default=60.0, help="seconds per model call")
+    syllabus.add_argument("--language", choices=["et", "en"], default=None,
+                          help="the syllabus's language (default: read from the topic)")
     syllabus.add_argument("--json", action="store_true", help="print the events as JSON lines")
     syllabus.add_argument("--out", type=Path, help="write the syllabus as Markdown to this file")
     return parser
@@ -255,7 +257,8 @@ def _syllabus(args: argparse.Namespace) -> int:
         overrides["simulated_profile"] = "ollama-7b"  # the reference's syllabus model
     generator = SyllabusGenerator.for_backend(
         args.backend, dataclasses.replace(model_settings, **overrides), timeout_s=args.timeout)
-    run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency))
+    run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency,
+                                        args.language))
 
     async def consume() -> dict | None:
         final = None

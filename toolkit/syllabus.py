@@ -139,6 +139,7 @@ class SyllabusRequest:
     modules: int = 8
     mode: Mode = "parallel"
     concurrency: int = 3
+    language: str | None = None  # "et" or "en"; None: read from the topic
 
     def validated(self) -> SyllabusRequest:
         """The request with a clean topic, or a `SyllabusError` naming what is wrong."""
@@ -161,7 +162,10 @@ class SyllabusRequest:
         if not isinstance(self.concurrency, int) or self.concurrency < 1:
             raise SyllabusError(f"concurrency must be a whole number of 1 or more, "
                                 f"not {self.concurrency!r}")
-        return SyllabusRequest(topic, self.modules, self.mode, self.concurrency)
+        if self.language not in (None, "et", "en"):
+            raise SyllabusError(f"language must be 'et' or 'en', not {self.language!r}")
+        language = self.language or detect_language(topic, "en")
+        return SyllabusRequest(topic, self.modules, self.mode, self.concurrency, language)
 
 
 class SyllabusRun:
@@ -281,7 +285,7 @@ class SyllabusGenerator:
         clock = TurnClock()
         log = CallLog()
         CURRENT_LOG.set(log)
-        language = detect_language(request.topic, "en")
+        language = request.language or "en"
         label = self.client.label
         syllabus = None
         try:

@@ -1,0 +1,93 @@
+"""The ipywidgets views render events into widget values and escape product text."""
+
+from __future__ import annotations
+
+import asyncio
+
+from toolkit.events import (
+    DoneEvent,
+    IntentEvent,
+    ModuleEvent,
+    OutlineEvent,
+    ProductsEvent,
+    ProgressEvent,
+    SkeletonEvent,
+    Span,
+    TextEvent,
+    TimingEvent,
+)
+from toolkit.notebook import ChatTurnView, CompareView, SyllabusView, card_html, waterfall_html
+
+EVIL = {"id": "X1", "title": "<script>alert('x')</script>", "author": "<b>bold</b>",
+        "price": 9.5, "category": "Krimi", "in_popular_list": True}
+
+
+def test_product_text_is_escaped():
+    html = card_html(EVIL)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;bold" in html
+    assert "popular" in html
+
+
+def test_chat_view_turns_skeleton_into_cards_and_streams_text():
+    view = ChatTurnView("krimi")
+    view.render(IntentEvent(intent="product_search", confidence=0.9, decision="search", signals={},
+                            context={}))
+    view.render(SkeletonEvent(count=3))
+    assert view.cards.value.count('class="tk-card tk-skeleton"') == 3
+    view.render(TextEvent(delta="Siin <on> "))
+    view.render(ProductsEvent(products=[EVIL], metadata={}))
+    view.render(TextEvent(delta="valikud."))
+    assert 'class="tk-card tk-skeleton"' not in view.cards.value
+    assert "&lt;script&gt;" in view.cards.value
+    assert "Siin &lt;on&gt; valikud." in view.answer.value
+    view.render(TimingEvent(ttfc_ms=1.0, total_ms=10.0, spans=[Span(name="search", start_ms=2,
+                                                                   end_ms=8)]))
+    assert "search" in view.timing.chart.value and "1.0 ms" in view.timing.table.value
+
+
+def test_a_revised_skeleton_disappears():
+    view = ChatTurnView()
+    view.render(SkeletonEvent(count=3))
+    view.render(IntentEvent(intent="greeting", confidence=0.9, decision="conversational",
+                            signals={}, context={}, revised_from="search"))
+    view.render(DoneEvent())
+    assert view.cards.value == "" and "revised" in view.header.value
+
+
+def test_view_consumes_a_real_turn(assistant, conversation):
+    view = ChatTurnView("luule")
+    events = asyncio.run(view.consume(assistant.stream("luule", conversation)))
+    assert events[-1].type == "done" and view.cards.value.count('class="tk-card"') == 3
+    assert "time to first chunk" in view.timing.table.value
+
+
+def test_compare_view_reports_the_ratio(assistant, conversation):
+    view = CompareView()
+    results = asyncio.run(view.run(assistant, "luule", conversation))
+    assert set(results) == {"sequential", "parallel"} and "x</td>" in view.summary.value
+
+
+def test_syllabus_view_shows_progress_and_cards():
+    view = SyllabusView()
+    view.render(OutlineEvent(title="<i>Course</i>", audience="all",
+                             modules=[{"number": 1, "title": "A", "scope": ""},
+                                      {"number": 2, "title": "B", "scope": ""}]))
+    view.render(ModuleEvent(number=2, module={"number": 2, "title": "B<script>", "topics": ["t"],
+                                              "estimated_hours": 3}))
+    view.render(ProgressEvent(done=1, failed=0, total=2))
+    view.render(ModuleEvent(number=1, module=None, error="ModelTimeout"))
+    view.render(ProgressEvent(done=1, failed=1, total=2))
+    assert view.progress.max == 2 and view.progress.value == 2
+    assert "&lt;i&gt;Course" in view.title.value and "B&lt;script&gt;" in view.modules.value
+    assert view.modules.value.index("1. failed") < view.modules.value.index("2. B")
+
+
+def test_waterfall_marks_ttfc():
+    html = waterfall_html([Span(name="a", start_ms=0, end_ms=5)], 10.0, ttfc_ms=2.0)
+    assert "class='ttfc'" in html and "left:20.00%" in html
+
+
+def test_nested_loops_are_opt_in():
+    import toolkit.notebook  # noqa: F401  (importing must not patch asyncio)
+
+    assert not hasattr(asyncio.run, "__wrapped__") and asyncio.run.__module__ == "asyncio.runners"

@@ -1,0 +1,259 @@
+"""Jupyter views of the event streams, as ipywidgets that update live.
+
+    from toolkit.notebook import ChatTurnView, CompareView, SyllabusView, TimingView
+    view = ChatTurnView()
+    view                                             # display it, then:
+    await view.consume(assistant.stream("krimiromaanid alla 20 euro", conversation_id="nb"))
+
+Views only render events: they decide nothing. Streaming updates widget *values* (never
+`print`, `clear_output` or display handles), so a notebook stays clean under nbval, which
+ignores widget views. Every piece of product text is HTML-escaped: a title containing
+`<script>` shows as text.
+
+`run_sync` (from `toolkit.aio`) runs a coroutine from code that cannot await;
+`allow_nested_loops()` applies nest-asyncio2 for libraries that insist on `asyncio.run` inside
+a notebook, and only when called.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import AsyncIterable
+
+import ipywidgets as widgets
+
+from toolkit.aio import allow_nested_loops, run_sync
+from toolkit.events import Span
+
+__all__ = ["ChatTurnView", "CompareView", "SyllabusView", "TimingView", "allow_nested_loops",
+           "run_sync", "waterfall_html"]
+
+_STYLE = """
+<style>
+.tk-cards{display:flex;gap:10px;flex-wrap:wrap;margin:6px 0}
+.tk-card{width:190px;min-height:92px;border:1px solid #ddd;border-radius:8px;padding:8px;
+  font-family:sans-serif;font-size:12px;background:#fff;position:relative}
+.tk-card b{display:block;font-size:13px;margin-bottom:3px}
+.tk-price{font-weight:bold;color:#1a5d1a;margin-top:4px}
+.tk-badge{position:absolute;top:6px;right:6px;background:#f5b301;color:#fff;border-radius:8px;
+  padding:1px 6px;font-size:10px}
+.tk-out{position:absolute;bottom:6px;right:6px;color:#b00;font-size:10px}
+.tk-skeleton{background:linear-gradient(90deg,#eee 25%,#f7f7f7 37%,#eee 63%);
+  background-size:400% 100%;animation:tk-shimmer 1.4s ease infinite;border:none}
+@keyframes tk-shimmer{0%{background-position:100% 50%}100%{background-position:0 50%}}
+.tk-meta{font-family:sans-serif;font-size:12px;color:#555}
+.tk-answer{font-family:sans-serif;font-size:14px;line-height:1.45;max-width:720px}
+.tk-sugg span{display:inline-block;border:1px solid #99c;border-radius:12px;padding:2px 9px;
+  margin:2px;font-size:12px;font-family:sans-serif;color:#336}
+.tk-wf{font-family:monospace;font-size:11px}
+.tk-wf .row{display:flex;align-items:center;height:16px}
+.tk-wf .name{width:120px;overflow:hidden;white-space:nowrap}
+.tk-wf .lane{position:relative;flex:1;height:12px;background:#fafafa}
+.tk-wf .bar{position:absolute;height:12px;background:#4a7bd0;border-radius:2px}
+.tk-wf .ttfc{position:absolute;top:0;bottom:0;width:2px;background:#d33}
+.tk-wf .dur{width:80px;text-align:right}
+.tk-table{border-collapse:collapse;font-family:sans-serif;font-size:12px}
+.tk-table td,.tk-table th{border-bottom:1px solid #eee;padding:2px 8px;text-align:right}
+.tk-table td:first-child,.tk-table th:first-child{text-align:left}
+</style>
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def card_html(product: dict) -> str:
+    badge = '<span class="tk-badge">★ popular</span>' if product.get("in_popular_list") else ""
+    outside = '<span class="tk-out">above budget</span>' if product.get("outside_budget") else ""
+    author = f"<div>{_e(product.get('author'))}</div>" if product.get("author") else ""
+    kind = _e(product.get("category") or product.get("product_type") or "")
+    return (f'<div class="tk-card">{badge}<b>{_e(product.get("title"))}</b>{author}'
+            f'<div class="tk-meta">{kind}</div>'
+            f'<div class="tk-price">{float(product.get("price", 0)):.2f} €</div>{outside}</div>')
+
+
+def skeleton_html(count: int) -> str:
+    return '<div class="tk-cards">' + '<div class="tk-card tk-skeleton"></div>' * count + "</div>"
+
+
+def waterfall_html(spans: list[Span], total_ms: float, ttfc_ms: float | None = None,
+                   title: str = "") -> str:
+    """Spans as bars on one time axis, TTFC as a red line."""
+    scale = max(total_ms, 0.001)
+    rows = [f"<div class='tk-meta'>{_e(title)}</div>"] if title else []
+    for span in spans:
+        left = 100 * span.start_ms / scale
+        width = max(0.4, 100 * (span.end_ms - span.start_ms) / scale)
+        marker = (f"<div class='ttfc' style='left:{100 * ttfc_ms / scale:.2f}%'></div>"
+                  if ttfc_ms is not None else "")
+        rows.append(f"<div class='row'><div class='name'>{_e(span.name)}</div><div class='lane'>"
+                    f"<div class='bar' style='left:{left:.2f}%;width:{width:.2f}%'></div>{marker}"
+                    f"</div><div class='dur'>{span.end_ms - span.start_ms:.1f} ms</div></div>")
+    return _STYLE + "<div class='tk-wf'>" + "".join(rows) + "</div>"
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f"<table class='tk-table'>{body}</table>"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+class TimingView(widgets.VBox):
+    """A turn's waterfall with TTFC marked, and the breakdown table."""
+
+    def __init__(self, title: str = "timing") -> None:
+        self.title = title
+        self.chart = widgets.HTML(value=f"<span class='tk-meta'>{_e(title)}: waiting…</span>")
+        self.table = widgets.HTML(value="")
+        super().__init__(children=[self.chart, self.table])
+        self.event = None
+
+    def show_timing(self, event) -> None:
+        self.event = event
+        simulated = " · SIMULATED latency" if getattr(event, "simulated", False) else ""
+        self.chart.value = waterfall_html(event.spans, event.total_ms, event.ttfc_ms,
+                                          f"{self.title} · {event.mode} · {event.backend}{simulated}")
+        rows = [("time to first chunk", _ms(event.ttfc_ms)), ("context", _ms(event.context_ms)),
+                ("search", _ms(event.search_ms)), ("products sent at", _ms(event.products_ms)),
+                ("total", _ms(event.total_ms))]
+        if event.speculation:
+            rows.append(("speculative search", event.speculation))
+        rows += [(f"model call: {c['task']}", f"{c['duration_ms']:.1f} ms"
+                  + (" (cached)" if c["cached"] else "")) for c in event.calls]
+        rows += [("fallback", f) for f in event.fallbacks]
+        self.table.value = _STYLE + _table(rows)
+
+
+class ChatTurnView(widgets.VBox):
+    """One turn, live: intent and decision, skeleton cards becoming product cards, the answer
+    streaming in, suggestions, and the timing view."""
+
+    def __init__(self, message: str = "") -> None:
+        self.message = message
+        self.header = widgets.HTML(value=f"<div class='tk-meta'>you: {_e(message)}</div>" if message
+                                   else "<div class='tk-meta'>waiting for a message…</div>")
+        self.cards = widgets.HTML(value="")
+        self.answer = widgets.HTML(value="")
+        self.suggestions = widgets.HTML(value="")
+        self.timing = TimingView()
+        self.events: list = []
+        self._text = ""
+        super().__init__(children=[self.header, self.cards, self.answer, self.suggestions,
+                                   self.timing])
+
+    def render(self, event) -> None:
+        self.events.append(event)
+        kind = event.type
+        if kind == "intent":
+            revised = f" (skeleton revised from {event.revised_from})" if event.revised_from else ""
+            you = f"you: {_e(self.message)}<br>" if self.message else ""
+            self.header.value = (
+                f"{_STYLE}<div class='tk-meta'>{you}"
+                f"<b>{_e(event.decision)}</b> · intent {_e(event.intent)} · confidence "
+                f"{event.confidence:.2f} · {_e(event.language)}{_e(revised)}</div>")
+            if event.revised_from:
+                self.cards.value = ""
+        elif kind == "skeleton":
+            self.cards.value = _STYLE + skeleton_html(event.count)
+        elif kind == "products":
+            self.cards.value = (_STYLE + "<div class='tk-cards'>"
+                                + "".join(card_html(p) for p in event.products) + "</div>")
+        elif kind == "text":
+            self._text += event.delta
+            self.answer.value = f"{_STYLE}<div class='tk-answer'>{_e(self._text)}</div>"
+        elif kind == "suggestions":
+            self.suggestions.value = (_STYLE + "<div class='tk-sugg'>"
+                                      + "".join(f"<span>{_e(i)}</span>" for i in event.items) + "</div>")
+        elif kind == "error":
+            self.answer.value += f"<div style='color:#b00'>{_e(event.message)}</div>"
+        elif kind == "timing":
+            self.timing.show_timing(event)
+        elif kind == "done" and "products" not in {e.type for e in self.events}:
+            self.cards.value = ""  # a skeleton with no products after it goes away
+
+    async def consume(self, stream: AsyncIterable) -> list:
+        """Render every event of a turn as it arrives; returns the events."""
+        async for event in stream:
+            self.render(event)
+        return self.events
+
+
+class CompareView(widgets.VBox):
+    """One message, sequential and parallel, waterfalls side by side with the ratio."""
+
+    def __init__(self) -> None:
+        self.left, self.right = TimingView("sequential"), TimingView("parallel")
+        self.summary = widgets.HTML(value="<span class='tk-meta'>waiting…</span>")
+        super().__init__(children=[widgets.HBox([self.left, self.right]), self.summary])
+
+    async def run(self, assistant, message: str, conversation_id: str = "compare") -> dict:
+        results = {}
+        for mode, view in (("sequential", self.left), ("parallel", self.right)):
+            async for event in assistant.stream(message, f"{conversation_id}-{mode}", mode=mode):
+                if event.type == "timing":
+                    view.show_timing(event)
+                    results[mode] = event
+        seq, par = results["sequential"], results["parallel"]
+        rows = [("", "sequential / parallel")]
+        for name, a, b in (("time to first chunk", seq.ttfc_ms, par.ttfc_ms),
+                           ("products", seq.products_ms, par.products_ms),
+                           ("total", seq.total_ms, par.total_ms)):
+            if a and b:
+                rows.append((name, f"{a / b:.2f}x"))
+        self.summary.value = _STYLE + _table(rows)
+        return results
+
+
+class SyllabusView(widgets.VBox):
+    """A syllabus run, live: progress bar, module cards as they complete, the per-call waterfall
+    and a token table."""
+
+    def __init__(self) -> None:
+        self.title = widgets.HTML(value="<span class='tk-meta'>waiting for the outline…</span>")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="modules")
+        self.modules = widgets.HTML(value="")
+        self.calls = widgets.HTML(value="")
+        self.tokens = widgets.HTML(value="")
+        super().__init__(children=[self.title, self.progress, self.modules, self.calls,
+                                   self.tokens])
+        self._cards: dict[int, str] = {}
+        self.events: list = []
+
+    def render(self, event) -> None:
+        self.events.append(event)
+        if event.type == "outline":
+            note = f"<div class='tk-meta'>{_e(event.note)}</div>" if event.note else ""
+            self.title.value = f"{_STYLE}<h3>{_e(event.title)}</h3>{note}"
+            self.progress.max = len(event.modules)
+        elif event.type == "module":
+            if event.module is None:
+                body = f"<b>{event.number}. failed</b><div class='tk-out'>{_e(event.error)}</div>"
+            else:
+                m = event.module
+                topics = "".join(f"<li>{_e(t)}</li>" for t in m["topics"][:6])
+                body = (f"<b>{m['number']}. {_e(m['title'])}</b><ul>{topics}</ul>"
+                        f"<div class='tk-price'>{m['estimated_hours']:g} h</div>")
+            self._cards[event.number] = f"<div class='tk-card' style='width:230px'>{body}</div>"
+            self.modules.value = (_STYLE + "<div class='tk-cards'>"
+                                  + "".join(self._cards[n] for n in sorted(self._cards)) + "</div>")
+        elif event.type == "progress":
+            self.progress.value = event.done + event.failed
+        elif event.type == "timing":
+            spans = [s for s in event.spans if s.name != "modules"]
+            simulated = " · SIMULATED latency" if event.simulated else ""
+            self.calls.value = waterfall_html(
+                spans, event.total_ms, None,
+                f"{event.mode} · concurrency {event.concurrency} · {event.backend}{simulated}")
+            rows = [("call", "prompt + completion tokens")] + [
+                (c["task"], f"{c['prompt_tokens']} + {c['completion_tokens']}"
+                 + (" (estimated)" if c["tokens_estimated"] else "")) for c in event.calls]
+            self.tokens.value = _STYLE + _table(rows)
+
+    async def consume(self, stream: AsyncIterable) -> list:
+        async for event in stream:
+            self.render(event)
+        return self.events
