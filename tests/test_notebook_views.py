@@ -91,3 +91,23 @@ def test_nested_loops_are_opt_in():
     import toolkit.notebook  # noqa: F401  (importing must not patch asyncio)
 
     assert not hasattr(asyncio.run, "__wrapped__") and asyncio.run.__module__ == "asyncio.runners"
+
+
+def test_nested_loops_can_be_allowed_when_asked():
+    import subprocess
+    import sys
+
+    code = ("import asyncio\nfrom toolkit.notebook import allow_nested_loops\n"
+            "async def outer():\n    return asyncio.run(asyncio.sleep(0, 'inner'))\n"
+            "allow_nested_loops()\nprint(asyncio.run(outer()))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "inner", done.stderr
+
+
+def test_run_sync_works_inside_a_running_loop():
+    from toolkit.aio import run_sync
+
+    async def inside():
+        return run_sync(lambda: asyncio.sleep(0, "ok"))
+
+    assert asyncio.run(inside()) == "ok" and run_sync(lambda: asyncio.sleep(0, 1)) == 1

@@ -435,7 +435,6 @@ class Assistant:
                 yield part
 
     async def _sequential(self, turn: _TurnState) -> None:
-        turn.speculation = None
         clock = turn.clock
         if not await self._validate(turn):
             return await self._refine(turn)
@@ -556,8 +555,8 @@ class Assistant:
     async def _cards(self, turn: _TurnState, stage: str = "final") -> None:
         """The products event. With a model it comes twice: `early`, as soon as the search is
         done, and `final`, the same cards after the answer, with its calls in the metadata."""
-        preface = safety_preface(turn.ctx, turn.result) if stage != "refined" else None
-        if preface and not (stage == "final" and self.model_backed):
+        preface = safety_preface(turn.ctx, turn.result)
+        if preface and not (stage == "final" and self.model_backed):  # said once, before cards
             for part in chunks(" " + preface):
                 await turn.emit(TextEvent(delta=part))
         with turn.clock.span("products"):
