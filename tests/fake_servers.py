@@ -88,15 +88,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.connection.shutdown(socket.SHUT_RDWR)
         self.connection.close()
 
-    def _error(self, reply: Reply) -> None:
-        body = json.dumps({"error": {"message": f"scripted status {reply.status}"}}).encode()
-        self.send_response(reply.status)
+    def _send_json(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        if reply.retry_after is not None:
-            self.send_header("retry-after", reply.retry_after)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _scripted(self) -> tuple[dict, Reply] | None:
+        """The request and its scripted reply; None when the reply was an error, already sent."""
+        body = self._body()
+        reply = self.server.state.next_reply(body)
+        if reply.status == 200:
+            return body, reply
+        headers = {"retry-after": reply.retry_after} if reply.retry_after is not None else None
+        self._send_json(reply.status, {"error": {"message": f"scripted status {reply.status}"}},
+                        headers)
+        return None
 
     def _stream(self, reply: Reply, lines: list[bytes], content_type: str) -> None:
         self._start_chunked(content_type)
@@ -124,18 +135,12 @@ class _OllamaHandler(_Handler):
             self.send_error(404)
             return
         models = [{"name": m, "model": m, "size": 1, "digest": "x"} for m in self.server.models]
-        body = json.dumps({"models": models}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send_json(200, {"models": models})
 
     def do_POST(self) -> None:
-        body = self._body()
-        reply = self.server.state.next_reply(body)
-        if reply.status != 200:
-            return self._error(reply)
+        if (scripted := self._scripted()) is None:
+            return
+        body, reply = scripted
         model = body.get("model", "?")
         lines = [json.dumps({"model": model, "created_at": "2026-01-01T00:00:00Z",
                              "message": {"role": "assistant", "content": piece},
@@ -154,10 +159,9 @@ class _OllamaHandler(_Handler):
 
 class _GroqHandler(_Handler):
     def do_POST(self) -> None:
-        body = self._body()
-        reply = self.server.state.next_reply(body)
-        if reply.status != 200:
-            return self._error(reply)
+        if (scripted := self._scripted()) is None:
+            return
+        body, reply = scripted
         model = body.get("model", "?")
 
         def chunk(delta: dict, finish: str | None = None, usage: dict | None = None) -> bytes:

@@ -9,10 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
+E = TypeVar("E")
+
+
+async def events_of(produce: Callable[[Callable[[E], Awaitable[None]]], Awaitable[None]], *,
+                    last: Callable[[E], bool], timeout_s: float | None = None) -> AsyncIterator[E]:
+    """Run `produce(emit)` as a task and yield what it emits, up to and including the event
+    `last` accepts. Raises TimeoutError when `timeout_s` passes first. The task is cancelled
+    whenever the reader stops early, fails or times out."""
+    queue: asyncio.Queue[E] = asyncio.Queue()
+    task = asyncio.create_task(produce(queue.put))
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
+    try:
+        while True:
+            if deadline is None:
+                event = await queue.get()
+            else:
+                event = await asyncio.wait_for(queue.get(), max(deadline - loop.time(), 0))
+            yield event
+            if last(event):
+                return
+    finally:
+        if not task.done():
+            task.cancel()
 
 
 def run_sync(make: Callable[[], Awaitable[T]]) -> T:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from toolkit import validation
-from toolkit.aio import run_sync
+from toolkit.aio import events_of, run_sync
 from toolkit.catalog import Catalog
 from toolkit.context import (
     ContextExtractor,
@@ -162,40 +162,30 @@ class Turn:
 
     async def _events(self) -> AsyncIterator[Event]:
         clock = TurnClock()
-        queue: asyncio.Queue[Event] = asyncio.Queue()
 
-        async def emit(event: Event) -> None:
-            if event.type in USER_VISIBLE:
-                clock.visible()
-            await queue.put(event)
+        async def produce(put: Callable[[Event], Awaitable[None]]) -> None:
+            async def emit(event: Event) -> None:
+                if event.type in USER_VISIBLE:
+                    clock.visible()
+                await put(event)
 
-        task = asyncio.create_task(self._produce(emit, clock))
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._timeout_s
+            await self._produce(emit, clock)
+
         routed = False
         try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), max(deadline - loop.time(), 0))
-                except TimeoutError:
-                    task.cancel()
-                    detail = f"the turn took longer than {self._timeout_s * 1000:.0f} ms " \
-                             "(PARALLEL_ORCHESTRATOR_TIMEOUT)"
-                    log.warning("turn timeout: %s", detail)
-                    if not routed:
-                        yield failed_intent(self._language, "timeout")
-                    yield ErrorEvent(message=detail if self._debug else GENERIC_ERROR[self._language])
-                    yield _timing(clock, self._mode, self._backend, self._turn,
-                                  self._simulated)
-                    yield DoneEvent()
-                    return
+            async for event in events_of(produce, last=lambda e: e.type == "done",
+                                         timeout_s=self._timeout_s):
                 routed |= event.type == "intent"
                 yield event
-                if event.type == "done":
-                    return
-        finally:
-            if not task.done():
-                task.cancel()
+        except TimeoutError:
+            detail = f"the turn took longer than {self._timeout_s * 1000:.0f} ms " \
+                     "(PARALLEL_ORCHESTRATOR_TIMEOUT)"
+            log.warning("turn timeout: %s", detail)
+            if not routed:
+                yield failed_intent(self._language, "timeout")
+            yield ErrorEvent(message=detail if self._debug else GENERIC_ERROR[self._language])
+            yield _timing(clock, self._mode, self._backend, self._turn, self._simulated)
+            yield DoneEvent()
 
 
 def failed_intent(language: str, step: str) -> IntentEvent:

@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from toolkit import analysis, syllabus_templates, validation
-from toolkit.aio import run_sync
+from toolkit.aio import events_of, run_sync
 from toolkit.context import detect_language
 from toolkit.errors import ModelError, SyllabusError
 from toolkit.events import (
@@ -188,18 +188,9 @@ class SyllabusRun:
         return Syllabus.model_validate(done.syllabus) if done and done.syllabus else None
 
     async def _events(self) -> AsyncIterator[SyllabusEvent]:
-        queue: asyncio.Queue[SyllabusEvent] = asyncio.Queue()
-        task = asyncio.create_task(self._produce(queue.put))
-        try:
-            while True:
-                event = await queue.get()
-                self.events.append(event)
-                yield event
-                if event.type == "done":
-                    return
-        finally:
-            if not task.done():
-                task.cancel()
+        async for event in events_of(self._produce, last=lambda e: e.type == "done"):
+            self.events.append(event)
+            yield event
 
 
 def find_overlaps(modules: list[Module], language: str = "en") -> list[Overlap]:
