@@ -154,7 +154,7 @@ def _render_event(event) -> None:
         print(f"\n! {event.message}", file=sys.stderr)
     elif kind == "timing":
         print(f"\n── timing ({event.mode}, {event.backend}) ──")
-        if event.backend_note and event.backend != "offline":
+        if event.backend_note and (event.backend != "offline" or event.backend_note.startswith("auto")):
             print(f"  backend: {event.backend_note}")
         if event.speculation:
             print(f"  speculative search: {event.speculation}")
