@@ -24,7 +24,7 @@ from toolkit.errors import ToolkitError
 from toolkit.llm.backends import BACKENDS
 from toolkit.llm.simulated import PROFILES
 from toolkit.search import SearchFilters, search_products
-from toolkit.settings import default_db_path
+from toolkit.settings import ModelSettings, default_db_path
 
 
 def _db_option() -> argparse.ArgumentParser:
@@ -179,12 +179,19 @@ def _render_event(event) -> None:
             print(f"  {span.name:12} {' ' * start}{'█' * width} {span.end_ms - span.start_ms:.2f} ms")
 
 
+def _model_settings(args: argparse.Namespace) -> ModelSettings:
+    """The environment's model settings with --profile and --time-scale applied."""
+    overrides = {k: v for k, v in (("simulated_profile", args.profile),
+                                   ("time_scale", args.time_scale)) if v is not None}
+    return dataclasses.replace(ModelSettings.from_env(), **overrides)
+
+
 def _chat(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
     from toolkit.assistant import Assistant
-    from toolkit.settings import AssistantSettings, ModelSettings
+    from toolkit.settings import AssistantSettings
 
     settings = AssistantSettings.from_env()
     if args.debug:
@@ -194,10 +201,7 @@ def _chat(args: argparse.Namespace) -> int:
 
     async def turn() -> bool:
         failed = False
-        model_settings = ModelSettings.from_env()
-        overrides = {k: v for k, v in (("simulated_profile", args.profile),
-                                       ("time_scale", args.time_scale)) if v is not None}
-        model_settings = dataclasses.replace(model_settings, **overrides)
+        model_settings = _model_settings(args)
         with Assistant.open(args.db, settings=settings, backend=args.backend,
                             model_settings=model_settings) as assistant:
             async for event in assistant.stream(args.message, args.conversation, mode=args.mode):
@@ -246,17 +250,14 @@ def _render_syllabus_event(event) -> None:
 def _syllabus(args: argparse.Namespace) -> int:
     import asyncio
 
-    from toolkit.settings import ModelSettings
     from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
 
-    model_settings = ModelSettings.from_env()
-    overrides = {k: v for k, v in (("simulated_profile", args.profile),
-                                   ("time_scale", args.time_scale)) if v is not None}
-    if args.backend == "simulated" and "simulated_profile" not in overrides and \
+    model_settings = _model_settings(args)
+    if args.backend == "simulated" and args.profile is None and \
             model_settings.simulated_profile == "groq-llama3-8b":
-        overrides["simulated_profile"] = "ollama-7b"  # the reference's syllabus model
-    generator = SyllabusGenerator.for_backend(
-        args.backend, dataclasses.replace(model_settings, **overrides), timeout_s=args.timeout)
+        # The reference's syllabus model, unless a profile was asked for.
+        model_settings = dataclasses.replace(model_settings, simulated_profile="ollama-7b")
+    generator = SyllabusGenerator.for_backend(args.backend, model_settings, timeout_s=args.timeout)
     run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency,
                                         args.language))
 

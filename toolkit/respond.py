@@ -17,6 +17,7 @@ from typing import Protocol
 
 from toolkit import lexicon
 from toolkit.context import GiftContext, occasion_label, recipient_label
+from toolkit.llm.offline import word_chunks
 from toolkit.search import SearchResult
 from toolkit.taxonomy import natural_name
 
@@ -90,10 +91,7 @@ def _about(product: dict, language: str) -> str:
 
 def chunks(text: str, size: int = CHUNK_WORDS) -> Iterable[str]:
     """The text as streamed deltas of a few words each (spaces kept)."""
-    words = text.split(" ")
-    for i in range(0, len(words), size):
-        part = " ".join(words[i:i + size])
-        yield part if i + size >= len(words) else part + " "
+    return word_chunks(text, size)
 
 
 def _gift_phrase(ctx: GiftContext, language: str) -> str | None:

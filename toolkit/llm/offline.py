@@ -18,6 +18,7 @@ Handler = Callable[[ModelRequest], str]
 
 
 def word_chunks(text: str, size: int = 3) -> list[str]:
+    """The text as deltas of `size` words each; joined, they give the text back."""
     words = text.split(" ")
     return [" ".join(words[i:i + size]) + (" " if i + size < len(words) else "")
             for i in range(0, len(words), size)]
@@ -36,9 +37,6 @@ class OfflineBackend:
 
     def register(self, task: str, handler: Handler) -> None:
         self._handlers[task] = handler
-
-    def handles(self, task: str) -> bool:
-        return task in self._handlers
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPart]:
         handler = self._handlers.get(request.task)
