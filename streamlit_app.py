@@ -12,7 +12,6 @@ per browser session.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import uuid
 
@@ -21,12 +20,12 @@ import pandas as pd
 import streamlit as st
 
 from toolkit.assistant import Assistant
-from toolkit.cards import STYLE, card_html, escape, skeleton_html
-from toolkit.catalog import Catalog
-from toolkit.errors import ToolkitError
+from toolkit.core.errors import ToolkitError
+from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm import PROFILES, select_backend
-from toolkit.settings import AssistantSettings, ModelSettings
+from toolkit.shop.catalog import Catalog
 from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
+from toolkit.views.html import STYLE, card_html, escape, skeleton_html
 
 st.set_page_config(page_title="Raamatu- ja kingipoe abiline", page_icon="📚", layout="wide")
 
@@ -45,7 +44,7 @@ def open_assistant(backend: str, model: str, profile: str, time_scale: float,
     settings = _model_settings(backend, model, profile, time_scale)
     selection = asyncio.run(select_backend(backend, settings))
     return Assistant(open_catalog(), selection=selection, model_settings=settings,
-                     settings=dataclasses.replace(AssistantSettings.from_env(), debug=debug))
+                     settings=AssistantSettings.from_env().replace(debug=debug))
 
 
 def _model_settings(backend: str, model: str, profile: str, time_scale: float) -> ModelSettings:
@@ -55,7 +54,7 @@ def _model_settings(backend: str, model: str, profile: str, time_scale: float) -
         overrides["ollama_model"] = model
     if backend == "groq" and model:
         overrides["groq_model"] = model
-    return dataclasses.replace(base, **overrides)
+    return base.replace(**overrides)
 
 
 def sidebar() -> dict:

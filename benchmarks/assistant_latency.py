@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from toolkit.assistant import Assistant
-from toolkit.events import USER_VISIBLE
-from toolkit.settings import AssistantSettings
+from toolkit.core.events import USER_VISIBLE
+from toolkit.core.settings import AssistantSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "assistant_latency.json"

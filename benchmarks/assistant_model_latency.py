@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from toolkit.assistant import Assistant
-from toolkit.events import USER_VISIBLE
+from toolkit.core.events import USER_VISIBLE
+from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm import OfflineBackend, Selection, SimulatedBackend
-from toolkit.settings import AssistantSettings, ModelSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "assistant_model_latency.json"

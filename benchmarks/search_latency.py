@@ -26,9 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from toolkit.catalog import Catalog
-from toolkit.search import SearchFilters, plan_query, search_products
-from toolkit.settings import DEFAULT_CATALOG_FILE
+from toolkit.core.settings import DEFAULT_CATALOG_FILE
+from toolkit.shop.catalog import Catalog
+from toolkit.shop.search import SearchFilters, plan_query, search_products
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "search_latency.json"

@@ -22,7 +22,7 @@ IGNORE = "# NBVAL_IGNORE_OUTPUT\n"
 SETUP = '''import os, tempfile
 from pathlib import Path
 from toolkit.assistant import Assistant
-from toolkit.settings import AssistantSettings, ModelSettings
+from toolkit.core.settings import AssistantSettings, ModelSettings
 
 # Notebooks run offline unless TOOLKIT_NOTEBOOK_BACKEND names another backend (simulated, ollama,
 # groq, auto). Each runs on a catalog file of its own, made from the default catalog.
@@ -40,7 +40,7 @@ assistant = Assistant.open(WORK / "shop.duckdb", backend=BACKEND,
                            model_settings=ModelSettings(cache=True))
 assistant.backend'''),
         ("md", "A view first (it fills in as the events arrive), then the turn."),
-        ("code", '''from toolkit.notebook import ChatTurnView
+        ("code", '''from toolkit.views.notebook import ChatTurnView
 
 view = ChatTurnView("krimiromaanid alla 20 euro")
 view'''),
@@ -78,7 +78,7 @@ assistant = Assistant.open(WORK / "shop.duckdb")
 assistant = Assistant(assistant.catalog, selection=Selection(slow, offline, "notebook"),
                       model_settings=ModelSettings())
 assistant.backend'''),
-        ("code", '''from toolkit.notebook import CompareView
+        ("code", '''from toolkit.views.notebook import CompareView
 
 compare = CompareView()
 compare'''),
@@ -156,7 +156,7 @@ theirs = turn("tema teosed")
                "times) the timing has the reference's shape."),
         ("code", SETUP + '''
 from toolkit.llm import ModelClient, OfflineBackend, SimulatedBackend
-from toolkit.notebook import SyllabusView
+from toolkit.views.notebook import SyllabusView
 from toolkit.syllabus import SyllabusGenerator, SyllabusRequest
 
 generator = SyllabusGenerator.for_backend(BACKEND)
@@ -253,7 +253,7 @@ report.rows, report.ignored_columns'''),
         ("code", '''for query in ["sea novel", "bread", "books for kids about stars"]:
     print(f"{query:28} →", [h.title for h in search_products(catalog, query, limit=2).products])'''),
         ("md", "Product text is escaped wherever it becomes HTML: the card shows the title as text."),
-        ("code", '''from toolkit.notebook import card_html
+        ("code", '''from toolkit.views.notebook import card_html
 print(card_html(search_products(catalog, "mug").products[0].model_dump()))'''),
         ("md", "A bad file is refused with the column, row and value, and the catalog stays as it was:"),
         ("code", '''bad = WORK / "bad.csv"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit.catalog import Catalog
+from toolkit.shop.catalog import Catalog
 
 EVAL_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval-data"
 
@@ -36,7 +36,7 @@ def fresh_catalog(tmp_path: Path) -> Iterator[Catalog]:
 def assistant(catalog):
     """An offline assistant over the session's default catalog (memory persisted in it)."""
     from toolkit.assistant import Assistant
-    from toolkit.settings import AssistantSettings
+    from toolkit.core.settings import AssistantSettings
 
     return Assistant(catalog, settings=AssistantSettings())
 

@@ -1,4 +1,4 @@
-from toolkit import analysis
+from toolkit.shop import text as analysis
 
 
 def test_fold_maps_estonian_letters_and_accents_to_ascii():
@@ -29,10 +29,10 @@ def test_index_text_is_space_separated_terms():
     assert analysis.index_text("Tõde ja õigus") == "tode oigu"
 
 
-def test_guess_language():
-    assert analysis.guess_language("A gripping story of the sea and a book") == "en"
-    assert analysis.guess_language("Põnev lugu merest ja raamat") == "et"
-    assert analysis.guess_language("") == "et"
+def test_detect_language_of_catalog_text():
+    assert analysis.detect_language("A gripping story of the sea and a book") == "en"
+    assert analysis.detect_language("Põnev lugu merest ja raamat") == "et"
+    assert analysis.detect_language("") == "et"
 
 
 def test_language_of_prefers_the_declared_language():

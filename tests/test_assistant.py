@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from protocol import assert_protocol
 
 from toolkit.assistant import Assistant
-from toolkit.respond import price_text
-from toolkit.settings import AssistantSettings
+from toolkit.assistant.answer import price_text
+from toolkit.core.errors import SettingsError
+from toolkit.core.settings import AssistantSettings, ModelSettings, Settings
 
 MODES = ["parallel", "sequential"]
 
@@ -266,14 +267,39 @@ def test_parallel_overlaps_the_search_with_the_opening(assistant, conversation):
 def test_settings_from_the_environment(monkeypatch):
     monkeypatch.setenv("PARALLEL_EXECUTION_ENABLE", "false")
     monkeypatch.setenv("SEARCH_TIMEOUT_MS", "1234")
-    monkeypatch.setenv("CONTEXT_EXTRACTION_TIMEOUT_MS", "not a number")
+    monkeypatch.setenv("CONTEXT_EXTRACTION_TIMEOUT_MS", "  ")  # empty: the default stands
     monkeypatch.setenv("PHASE5_CONTEXT_ENABLE", "0")
     monkeypatch.setenv("CHAT_DEBUG_LOGS", "true")
     loaded = AssistantSettings.from_env()
     assert not loaded.parallel and loaded.search_timeout_ms == 1234
     assert loaded.context_timeout_ms == 25_000 and not loaded.persist_memory and loaded.debug
-    assert AssistantSettings().turn_timeout_ms == 35_000
+    assert AssistantSettings().turn_timeout_ms == 35_000  # built in code: defaults, no env read
     assert AssistantSettings().fast_classifier_timeout_ms == 4_000
+    assert AssistantSettings().parallel
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SEARCH_TIMEOUT_MS", "abc"), ("CONTEXT_EXTRACTION_TIMEOUT_MS", "-1500"),
+    ("PARALLEL_ORCHESTRATOR_TIMEOUT", "0"), ("PARALLEL_EXECUTION_ENABLE", "perhaps"),
+])
+def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable) as refused:
+        AssistantSettings.from_env()
+    assert repr(value) in str(refused.value)
+
+
+def test_model_settings_keep_the_api_key_secret(monkeypatch):
+    monkeypatch.setenv("GROQ_API_KEY", "gsk_live_secret")
+    monkeypatch.setenv("MODEL_TIMEOUT_S", "-3")
+    with pytest.raises(SettingsError, match="MODEL_TIMEOUT_S"):
+        ModelSettings.from_env()
+    monkeypatch.setenv("MODEL_TIMEOUT_S", "12")
+    settings = Settings.from_env()
+    assert settings.model.timeout_s == 12
+    assert settings.model.groq_api_key is not None
+    assert settings.model.groq_api_key.get_secret_value() == "gsk_live_secret"
+    assert "gsk_live_secret" not in repr(settings) + str(settings) + settings.model_dump_json()
 
 
 def test_parallel_switch_picks_the_orchestrator(catalog, conversation):

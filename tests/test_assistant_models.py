@@ -11,10 +11,10 @@ from fake_servers import Reply, fake_groq, fake_ollama, refused_url
 from protocol import assert_protocol
 
 from toolkit.assistant import Assistant
+from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm import OfflineBackend, Selection, SimulatedBackend, select_backend
 from toolkit.llm.groq import GroqBackend
 from toolkit.llm.ollama import OllamaBackend
-from toolkit.settings import AssistantSettings, ModelSettings
 
 FAST = ModelSettings(timeout_s=1.5, max_retries=1)
 SETTINGS = AssistantSettings(context_timeout_ms=1200, fast_classifier_timeout_ms=800,
@@ -186,12 +186,12 @@ def test_the_call_cache_makes_a_rerun_instant_and_marks_it(fresh_catalog):
 def test_auto_prefers_ollama_then_groq_then_offline(monkeypatch):
     with fake_ollama(models=["qwen2:1.5b"]) as server:
         monkeypatch.setenv("OLLAMA_HOST", server.url)
-        chosen = asyncio.run(select_backend("auto", ModelSettings()))
+        chosen = asyncio.run(select_backend("auto", ModelSettings.from_env()))
         assert chosen.backend.name == "ollama" and "has qwen2:1.5b" in chosen.reason
     monkeypatch.setenv("OLLAMA_HOST", refused_url())
     monkeypatch.setenv("GROQ_API_KEY", "gsk_from_env")
-    chosen = asyncio.run(select_backend("auto", ModelSettings()))
+    chosen = asyncio.run(select_backend("auto", ModelSettings.from_env()))
     assert chosen.backend.name == "groq" and "gsk_from_env" not in chosen.reason + repr(chosen.backend)
     monkeypatch.delenv("GROQ_API_KEY")
-    chosen = asyncio.run(select_backend("auto", ModelSettings()))
+    chosen = asyncio.run(select_backend("auto", ModelSettings.from_env()))
     assert chosen.backend.name == "offline" and "GROQ_API_KEY is not set" in chosen.reason

@@ -12,10 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from toolkit import catalog as catalog_module
-from toolkit.catalog import Catalog
-from toolkit.errors import CatalogImportError
-from toolkit.search import search_products
+from toolkit.core.errors import CatalogImportError
+from toolkit.shop import catalog as catalog_module
+from toolkit.shop.catalog import Catalog
+from toolkit.shop.search import search_products
 
 GOOD_ROWS = [
     {"id": "A1", "title": "Sea Stories", "price": "12.50", "author": "Ann Shore",

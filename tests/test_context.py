@@ -1,13 +1,13 @@
 import pytest
 
-from toolkit.context import (
+from toolkit.assistant.context import (
     MemoryView,
     RuleContextExtractor,
-    detect_language,
     parse_age,
     parse_budget,
 )
-from toolkit.taxonomy import Taxonomy
+from toolkit.shop.taxonomy import Taxonomy
+from toolkit.shop.text import detect_language
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def extract(catalog):
     ("€35", None, 35), ("45 eurot", None, 45), ("less than 12,50 €", None, 12.5),
 ])
 def test_budgets(text, low, high):
-    from toolkit.analysis import fold
+    from toolkit.shop.text import fold
     budget, spans = parse_budget(fold(text))
     assert budget is not None and (budget.min, budget.max) == (low, high) and spans
 
@@ -33,7 +33,7 @@ def test_budgets(text, low, high):
     ("for a 12-year-old", 12), ("aged 9", 9),
 ])
 def test_ages(text, age):
-    from toolkit.analysis import fold
+    from toolkit.shop.text import fold
     assert parse_age(fold(text))[0] == age
 
 
@@ -126,7 +126,7 @@ def test_a_character_is_not_an_author(extract):
 
 
 def test_author_names_read_naturally():
-    from toolkit.taxonomy import natural_name
+    from toolkit.shop.taxonomy import natural_name
     assert natural_name("Austen, Jane") == "Jane Austen"
     assert natural_name("Chesterton, G. K. (Gilbert Keith)") == "G. K. Chesterton"
     assert natural_name("Twain, Mark, 1835-1910") == "Mark Twain"

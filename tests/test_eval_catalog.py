@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from conftest import EVAL_DATA
 
-from toolkit.catalog import Catalog
-from toolkit.search import SearchFilters, search_products
+from toolkit.shop.catalog import Catalog
+from toolkit.shop.search import SearchFilters, search_products
 
 GUTENBERG = EVAL_DATA / "gutenberg_books.parquet"
 
@@ -72,7 +72,7 @@ def test_subject_words_and_filters_work_on_unseen_data(gutenberg):
 @pytest.fixture(scope="module")
 def gutenberg_assistant(gutenberg):
     from toolkit.assistant import Assistant
-    from toolkit.settings import AssistantSettings
+    from toolkit.core.settings import AssistantSettings
 
     return Assistant(gutenberg, settings=AssistantSettings())
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from toolkit.search import SearchFilters, search_products
-from toolkit.settings import DEFAULT_CATALOG_FILE
+from toolkit.core.settings import DEFAULT_CATALOG_FILE
+from toolkit.shop.search import SearchFilters, search_products
 
 GENERATOR = Path(__file__).resolve().parent.parent / "data" / "generate_catalog.py"
 

@@ -9,7 +9,7 @@ import pytest
 from fake_servers import Reply, fake_groq, fake_ollama, refused_url
 from pydantic import BaseModel
 
-from toolkit.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
+from toolkit.core.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
 from toolkit.llm import CallLog, Message, ModelClient, ModelRequest
 from toolkit.llm.groq import GroqBackend
 from toolkit.llm.ollama import OllamaBackend

@@ -1,12 +1,12 @@
-from toolkit.context import Budget, GiftContext
-from toolkit.memory import (
+from toolkit.assistant.context import Budget, GiftContext
+from toolkit.assistant.memory import (
     ConversationMemory,
     ConversationState,
     carry_over,
     plan_search,
     remember_turn,
 )
-from toolkit.taxonomy import Taxonomy
+from toolkit.shop.taxonomy import Taxonomy
 
 SHOWN = [{"id": "a", "title": "A", "price": 10.0, "author": "X"},
          {"id": "b", "title": "B", "price": 20.0, "author": "Y"},
@@ -53,7 +53,7 @@ def test_gift_search_drops_a_carried_book_only_category(catalog):
 def test_remember_turn_tracks_authors_and_exclusions():
     memory = ConversationState()
     ctx = GiftContext(intent="author_search", authors=["Oskar Luts"], category="Eesti klassika")
-    from toolkit.memory import SearchPlan
+    from toolkit.assistant.memory import SearchPlan
     remember_turn(memory, ctx, plan=SearchPlan(query="luts"), shown=SHOWN, candidates=MORE)
     assert memory.last_author == "Oskar Luts" and memory.shown_ids == ["a", "b", "c"]
     assert memory.category == "Eesti klassika" and memory.turns == 1 and memory.candidates == MORE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from toolkit.events import (
+from toolkit.core.events import (
     DoneEvent,
     IntentEvent,
     ModuleEvent,
@@ -16,7 +16,13 @@ from toolkit.events import (
     TextEvent,
     TimingEvent,
 )
-from toolkit.notebook import ChatTurnView, CompareView, SyllabusView, card_html, waterfall_html
+from toolkit.views.notebook import (
+    ChatTurnView,
+    CompareView,
+    SyllabusView,
+    card_html,
+    waterfall_html,
+)
 
 EVIL = {"id": "X1", "title": "<script>alert('x')</script>", "author": "<b>bold</b>",
         "price": 9.5, "category": "Krimi", "in_popular_list": True}
@@ -88,7 +94,7 @@ def test_waterfall_marks_ttfc():
 
 
 def test_nested_loops_are_opt_in():
-    import toolkit.notebook  # noqa: F401  (importing must not patch asyncio)
+    import toolkit.views.notebook  # noqa: F401  (importing must not patch asyncio)
 
     assert not hasattr(asyncio.run, "__wrapped__") and asyncio.run.__module__ == "asyncio.runners"
 
@@ -97,7 +103,7 @@ def test_nested_loops_can_be_allowed_when_asked():
     import subprocess
     import sys
 
-    code = ("import asyncio\nfrom toolkit.notebook import allow_nested_loops\n"
+    code = ("import asyncio\nfrom toolkit.views.notebook import allow_nested_loops\n"
             "async def outer():\n    return asyncio.run(asyncio.sleep(0, 'inner'))\n"
             "allow_nested_loops()\nprint(asyncio.run(outer()))\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -105,7 +111,7 @@ def test_nested_loops_can_be_allowed_when_asked():
 
 
 def test_run_sync_works_inside_a_running_loop():
-    from toolkit.aio import run_sync
+    from toolkit.core.aio import run_sync
 
     async def inside():
         return run_sync(lambda: asyncio.sleep(0, "ok"))

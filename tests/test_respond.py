@@ -1,5 +1,12 @@
-from toolkit.context import Budget, GiftContext
-from toolkit.respond import budget_text, chunks, clarify_reply, display_name, preface, price_text
+from toolkit.assistant.answer import (
+    budget_text,
+    chunks,
+    clarify_reply,
+    display_name,
+    preface,
+    price_text,
+)
+from toolkit.assistant.context import Budget, GiftContext
 
 
 def test_prices_are_written_the_local_way():

@@ -1,7 +1,7 @@
 import pytest
 
-from toolkit.context import Budget, GiftContext
-from toolkit.routing import route, signals_of
+from toolkit.assistant.context import Budget, GiftContext
+from toolkit.assistant.routing import route, signals_of
 
 
 def ctx(**fields) -> GiftContext:

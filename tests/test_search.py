@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.errors import SearchError
-from toolkit.search import SearchFilters, _diversify, _Ranked, budget_fit, search_products
+from toolkit.core.errors import SearchError
+from toolkit.shop.search import SearchFilters, _diversify, _Ranked, budget_fit, search_products
 
 
 def categories(result) -> set[str]:

@@ -10,17 +10,12 @@ import sys
 import pytest
 from fake_servers import Reply, fake_ollama
 
-from toolkit.errors import SyllabusError
-from toolkit.events import parse_syllabus_event
+from toolkit.core.errors import SyllabusError
+from toolkit.core.events import parse_syllabus_event
 from toolkit.llm import ModelClient, OfflineBackend, SimulatedBackend
 from toolkit.llm.ollama import OllamaBackend
-from toolkit.syllabus import (
-    Module,
-    Syllabus,
-    SyllabusGenerator,
-    SyllabusRequest,
-    find_overlaps,
-)
+from toolkit.syllabus import Module, Syllabus, SyllabusGenerator, SyllabusRequest
+from toolkit.syllabus.generate import find_overlaps
 
 
 def offline_generator() -> SyllabusGenerator:

@@ -2,8 +2,9 @@ import asyncio
 
 import pytest
 
-from toolkit.search import known_word_count
-from toolkit.validation import MAX_MESSAGE_CHARS, RuleValidator, clean, quick_check
+from toolkit.assistant.validation import RuleValidator
+from toolkit.shop.nonsense import MAX_MESSAGE_CHARS, clean, quick_check
+from toolkit.shop.search import known_word_count
 
 
 @pytest.mark.parametrize("text, reason", [

@@ -7,9 +7,9 @@ The catalog and its search are the ground everything else stands on:
     result = search_products(catalog, "krimiromaanid", SearchFilters(max_price=20))
 """
 
-from toolkit.catalog import Catalog, ImportReport
-from toolkit.errors import CatalogError, CatalogImportError, SearchError, ToolkitError
-from toolkit.search import ProductHit, SearchFilters, SearchResult, search_products
+from toolkit.core.errors import CatalogError, CatalogImportError, SearchError, ToolkitError
+from toolkit.shop.catalog import Catalog, ImportReport
+from toolkit.shop.search import ProductHit, SearchFilters, SearchResult, search_products
 
 __all__ = [
     "Catalog",

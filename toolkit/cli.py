@@ -13,18 +13,17 @@ Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from toolkit.catalog import Catalog
-from toolkit.errors import ToolkitError
+from toolkit.core.errors import ToolkitError
+from toolkit.core.settings import ModelSettings, default_db_path
 from toolkit.llm.backends import BACKENDS
 from toolkit.llm.simulated import PROFILES
-from toolkit.search import SearchFilters, search_products
-from toolkit.settings import ModelSettings, default_db_path
+from toolkit.shop.catalog import Catalog
+from toolkit.shop.search import SearchFilters, search_products
 
 
 def _db_option() -> argparse.ArgumentParser:
@@ -183,7 +182,7 @@ def _model_settings(args: argparse.Namespace) -> ModelSettings:
     """The environment's model settings with --profile and --time-scale applied."""
     overrides = {k: v for k, v in (("simulated_profile", args.profile),
                                    ("time_scale", args.time_scale)) if v is not None}
-    return dataclasses.replace(ModelSettings.from_env(), **overrides)
+    return ModelSettings.from_env().replace(**overrides)
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -191,11 +190,11 @@ def _chat(args: argparse.Namespace) -> int:
     import logging
 
     from toolkit.assistant import Assistant
-    from toolkit.settings import AssistantSettings
+    from toolkit.core.settings import AssistantSettings
 
     settings = AssistantSettings.from_env()
     if args.debug:
-        settings = dataclasses.replace(settings, debug=True)
+        settings = settings.replace(debug=True)
     if settings.debug:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
 
@@ -256,7 +255,7 @@ def _syllabus(args: argparse.Namespace) -> int:
     if args.backend == "simulated" and args.profile is None and \
             model_settings.simulated_profile == "groq-llama3-8b":
         # The reference's syllabus model, unless a profile was asked for.
-        model_settings = dataclasses.replace(model_settings, simulated_profile="ollama-7b")
+        model_settings = model_settings.replace(simulated_profile="ollama-7b")
     generator = SyllabusGenerator.for_backend(args.backend, model_settings, timeout_s=args.timeout)
     run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency,
                                         args.language))

@@ -7,16 +7,15 @@ every face can show them.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-from toolkit.errors import ToolkitError
+from toolkit.core.errors import ToolkitError
+from toolkit.core.settings import ModelSettings
 from toolkit.llm.base import ModelBackend
 from toolkit.llm.groq import GroqBackend
 from toolkit.llm.offline import OfflineBackend
 from toolkit.llm.ollama import OllamaBackend
 from toolkit.llm.simulated import PROFILES, SimulatedBackend
-from toolkit.settings import ModelSettings
 
 BACKENDS = ("auto", "offline", "simulated", "ollama", "groq")
 
@@ -45,10 +44,11 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
     if name == "offline":
         return Selection(offline, offline, "offline: rules and templates, no model")
     if name == "ollama":
-        return Selection(OllamaBackend(settings.ollama_model, timeout_s=settings.timeout_s),
+        return Selection(OllamaBackend(settings.ollama_model, settings.ollama_host, timeout_s=settings.timeout_s),
                          offline, f"ollama: {settings.ollama_model} as configured")
     if name == "groq":
-        return Selection(GroqBackend(settings.groq_model, timeout_s=settings.timeout_s),
+        return Selection(GroqBackend(settings.groq_model, api_key=settings.groq_api_key,
+                                     base_url=settings.groq_base_url, timeout_s=settings.timeout_s),
                          offline, f"groq: {settings.groq_model} as configured")
     if name == "simulated":
         if settings.simulated_profile not in PROFILES:
@@ -60,11 +60,12 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
                                           time_scale=settings.time_scale),
                          offline, f"simulated: {inner.name} answers at the pace of "
                                   f"{settings.simulated_profile} (x{settings.time_scale:g} time)")
-    ollama_backend = OllamaBackend(settings.ollama_model, timeout_s=settings.timeout_s)
+    ollama_backend = OllamaBackend(settings.ollama_model, settings.ollama_host, timeout_s=settings.timeout_s)
     usable, why = await ollama_backend.available()
     if usable:
         return Selection(ollama_backend, offline, f"auto chose ollama: {why}")
-    if os.environ.get("GROQ_API_KEY"):
-        return Selection(GroqBackend(settings.groq_model, timeout_s=settings.timeout_s), offline,
+    if settings.groq_api_key is not None:
+        return Selection(GroqBackend(settings.groq_model, api_key=settings.groq_api_key,
+                                     base_url=settings.groq_base_url, timeout_s=settings.timeout_s), offline,
                          f"auto chose groq: {why}; GROQ_API_KEY is set")
     return Selection(offline, offline, f"auto chose offline: {why}; GROQ_API_KEY is not set")

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from toolkit.catalog import Catalog, migration
+from toolkit.core.db import Database, Migration
 from toolkit.llm.base import CallRecord
 
 
-@migration
 def m003_model_calls(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS model_calls (key VARCHAR PRIMARY KEY, backend VARCHAR, "
@@ -32,20 +31,25 @@ class CachedCall:
     tokens_estimated: bool
 
 
+CACHE_MIGRATIONS: tuple[Migration, ...] = (m003_model_calls,)
+
+
 class CallCache:
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        catalog.migrate()
+    """Model calls kept in a `Database` (the catalog's file by default)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.migrate(CACHE_MIGRATIONS)
 
     def get(self, key: str) -> CachedCall | None:
-        with self.catalog.cursor() as cur:
+        with self.db.cursor() as cur:
             row = cur.execute(
                 "SELECT text, prompt_tokens, completion_tokens, tokens_estimated FROM model_calls "
                 "WHERE key = ?", [key]).fetchone()
         return CachedCall(*row) if row else None
 
     def put(self, key: str, text: str, record: CallRecord) -> None:
-        with self.catalog.cursor() as cur:
+        with self.db.cursor() as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO model_calls VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [key, record.backend, record.model, record.task, text, record.prompt_tokens,
@@ -53,7 +57,7 @@ class CallCache:
                  datetime.now(UTC).replace(tzinfo=None)])
 
     def clear(self) -> int:
-        with self.catalog.cursor() as cur:
+        with self.db.cursor() as cur:
             count = cur.execute("SELECT count(*) FROM model_calls").fetchone()[0]
             cur.execute("DELETE FROM model_calls")
         return count

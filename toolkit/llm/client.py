@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from toolkit.errors import ModelError, ModelOutputError, ModelRateLimited, ModelTimeout
+from toolkit.core.errors import ModelError, ModelOutputError, ModelRateLimited, ModelTimeout
 from toolkit.llm.base import (
     CURRENT_LOG,
     CallLog,

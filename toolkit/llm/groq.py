@@ -8,13 +8,13 @@ client; it is never part of a repr, a log line, an event or an error message.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import groq
 import httpx
+from pydantic import SecretStr
 
-from toolkit.errors import (
+from toolkit.core.errors import (
     ModelError,
     ModelHTTPError,
     ModelOutputError,
@@ -29,11 +29,13 @@ class GroqBackend:
     name = "groq"
     simulated = False
 
-    def __init__(self, model: str, *, api_key: str | None = None, base_url: str | None = None,
-                 timeout_s: float = 60.0, json_mode: str = "json_object") -> None:
+    def __init__(self, model: str, *, api_key: SecretStr | str | None = None,
+                 base_url: str | None = None, timeout_s: float = 60.0,
+                 json_mode: str = "json_object") -> None:
         self.model = model
-        self._api_key = api_key if api_key is not None else os.environ.get("GROQ_API_KEY", "")
-        self.base_url = base_url or os.environ.get("GROQ_BASE_URL") or None
+        secret = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+        self._api_key = secret or ""
+        self.base_url = base_url or None
         self._timeout = httpx.Timeout(timeout_s, connect=5.0)
         self.json_mode = json_mode  # "json_object" works with every Groq model
 

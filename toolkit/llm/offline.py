@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
-from toolkit.errors import ModelUnavailable
+from toolkit.core.errors import ModelUnavailable
 from toolkit.llm.base import ModelRequest, StreamPart, TextPart
 
 Handler = Callable[[ModelRequest], str]

@@ -8,13 +8,12 @@ output goes through `format=` with the JSON schema.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator
 
 import httpx
 import ollama
 
-from toolkit.errors import (
+from toolkit.core.errors import (
     ModelHTTPError,
     ModelOutputError,
     ModelRateLimited,
@@ -26,10 +25,6 @@ from toolkit.llm.base import ModelRequest, StreamPart, TextPart, UsagePart
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
-def _host(host: str | None) -> str:
-    return host or os.environ.get("OLLAMA_HOST") or DEFAULT_HOST
-
-
 class OllamaBackend:
     name = "ollama"
     simulated = False
@@ -37,7 +32,7 @@ class OllamaBackend:
     def __init__(self, model: str, host: str | None = None, *, timeout_s: float = 60.0,
                  connect_timeout_s: float = 5.0) -> None:
         self.model = model
-        self.host = _host(host)
+        self.host = host or DEFAULT_HOST
         self._timeout = httpx.Timeout(timeout_s, connect=connect_timeout_s)
 
     def __repr__(self) -> str:

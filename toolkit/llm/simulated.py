@@ -21,7 +21,7 @@ import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from toolkit.errors import ModelHTTPError
+from toolkit.core.errors import ModelHTTPError
 from toolkit.llm.base import ModelBackend, ModelRequest, StreamPart, TextPart, estimate_tokens
 
 

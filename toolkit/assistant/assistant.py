@@ -25,42 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from toolkit import validation
-from toolkit.aio import events_of, run_sync
-from toolkit.catalog import Catalog
-from toolkit.context import (
-    ContextExtractor,
-    GiftContext,
-    MemoryView,
-    RuleContextExtractor,
-    detect_language,
-)
-from toolkit.events import (
-    USER_VISIBLE,
-    DoneEvent,
-    ErrorEvent,
-    Event,
-    IntentEvent,
-    ProductsEvent,
-    SkeletonEvent,
-    SuggestionsEvent,
-    TextEvent,
-    TimingEvent,
-)
-from toolkit.llm import ModelClient, Selection, select_backend
-from toolkit.llm.base import CURRENT_LOG, CallLog
-from toolkit.llm.cache import CallCache
-from toolkit.memory import (
-    ConversationMemory,
-    ConversationState,
-    SearchPlan,
-    carry_over,
-    plan_search,
-    remember_turn,
-    state_summary,
-)
-from toolkit.model_steps import ModelAnswerWriter, ModelContextExtractor, ModelValidator
-from toolkit.respond import (
+from toolkit.assistant import validation
+from toolkit.assistant.answer import (
     AnswerWriter,
     TemplateAnswerWriter,
     chunks,
@@ -72,12 +38,47 @@ from toolkit.respond import (
     safety_preface,
     search_suggestions,
 )
-from toolkit.routing import Route, route
-from toolkit.search import SearchResult, known_word_count, search_products
-from toolkit.settings import AssistantSettings, ModelSettings
-from toolkit.taxonomy import Taxonomy
-from toolkit.timing import TurnClock
-from toolkit.validation import QueryValidator, RuleValidator
+from toolkit.assistant.context import (
+    ContextExtractor,
+    GiftContext,
+    MemoryView,
+    RuleContextExtractor,
+)
+from toolkit.assistant.memory import (
+    ConversationMemory,
+    ConversationState,
+    SearchPlan,
+    carry_over,
+    plan_search,
+    remember_turn,
+    state_summary,
+)
+from toolkit.assistant.model_steps import ModelAnswerWriter, ModelContextExtractor, ModelValidator
+from toolkit.assistant.routing import Route, route
+from toolkit.assistant.validation import QueryValidator, RuleValidator
+from toolkit.core.aio import events_of, run_sync
+from toolkit.core.events import (
+    USER_VISIBLE,
+    DoneEvent,
+    ErrorEvent,
+    Event,
+    IntentEvent,
+    ProductsEvent,
+    SkeletonEvent,
+    SuggestionsEvent,
+    TextEvent,
+    TimingEvent,
+)
+from toolkit.core.settings import AssistantSettings, ModelSettings
+from toolkit.core.timing import TurnClock
+from toolkit.llm import ModelClient, Selection, select_backend
+from toolkit.llm.base import CURRENT_LOG, CallLog
+from toolkit.llm.cache import CallCache
+from toolkit.shop import nonsense
+from toolkit.shop.catalog import Catalog
+from toolkit.shop.search import SearchResult, known_word_count, search_products
+from toolkit.shop.taxonomy import Taxonomy
+from toolkit.shop.text import detect_language
 
 log = logging.getLogger("toolkit.assistant")
 
@@ -217,7 +218,7 @@ class _TurnState:
     conversation_id: str
     clock: TurnClock
     emit: Emit
-    verdict: validation.Verdict | None = None
+    verdict: nonsense.Verdict | None = None
     memory: ConversationState = field(default_factory=ConversationState)
     ctx: GiftContext | None = None
     route: Route | None = None
@@ -302,8 +303,8 @@ class Assistant:
         mode = mode or ("parallel" if self.settings.parallel else "sequential")
         if mode not in ("parallel", "sequential"):
             raise ValueError(f"mode must be 'parallel' or 'sequential', not {mode!r}")
-        text = validation.clean(message)
-        conversation_id = validation.clean(conversation_id)[:200] or "default"
+        text = nonsense.clean(message)
+        conversation_id = nonsense.clean(conversation_id)[:200] or "default"
         orchestrate = self._parallel if mode == "parallel" else self._sequential
 
         async def produce(emit: Emit, clock: TurnClock) -> None:
@@ -451,13 +452,13 @@ class Assistant:
     async def _validate(self, turn: _TurnState) -> bool:
         """False when the message is nonsense (the turn then only refines)."""
         with turn.clock.span("validate"):
-            turn.verdict = validation.quick_check(turn.message)
+            turn.verdict = nonsense.quick_check(turn.message)
             if turn.verdict.status == "suspicious":
                 checked = await asyncio.wait_for(
                     self.validator.validate(turn.message, detect_language(turn.message)),
                     self.settings.fast_classifier_timeout_ms / 1000)
                 if not checked.is_sensible and checked.confidence > validation.REJECT_CONFIDENCE:
-                    turn.verdict = validation.Verdict("nonsense", f"validator: {checked.reason}")
+                    turn.verdict = nonsense.Verdict("nonsense", f"validator: {checked.reason}")
         self._debug("validation", status=turn.verdict.status, reason=turn.verdict.reason)
         return turn.verdict.status != "nonsense"
 

@@ -16,8 +16,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from toolkit import analysis
-from toolkit.taxonomy import Taxonomy
+from toolkit.shop import text as analysis
+from toolkit.shop.taxonomy import Taxonomy
+from toolkit.shop.text import detect_language
 
 Intent = Literal[
     "product_search", "show_more_products", "cheaper_alternatives", "cheapest",
@@ -245,26 +246,6 @@ def parse_age(folded: str) -> tuple[int | None, list[tuple[int, int]]]:
             if 0 <= age <= 120:
                 return age, [match.span()]
     return None, []
-
-
-def detect_language(text: str, fallback: str = "et") -> Literal["et", "en"]:
-    """The message's language: Estonian letters and words against English ones."""
-    folded_words = [analysis.fold(w) for w in analysis.words(text)]
-    if not folded_words:
-        return "en" if fallback == "en" else "et"
-    if any(c in "õäöü" for c in text.lower()):
-        return "et"
-    et_words = {"tere", "tervist", "hommikust", "aitah", "tanan", "veel", "naita", "odavam", "kingitus",
-                                      "raamat", "raamatud", "emale", "isale", "palun", "midagi",
-                                      "mulle", "kas", "see", "ja", "alla", "kuni", "otsin", "eurot"}
-    en_words = {"the", "a", "for", "and", "show", "me", "gift", "book", "books", "please",
-                "something", "cheaper", "more", "hello", "hi", "thanks", "under", "my", "what",
-                "is", "looking", "need", "want", "of", "with", "about", "author", "this"}
-    et = sum(w in et_words or w in analysis.STOP_WORDS_ET for w in folded_words)
-    en = sum(w in en_words or w in analysis.STOP_WORDS_EN for w in folded_words)
-    if et == en:
-        return "en" if fallback == "en" else "et"
-    return "et" if et > en else "en"
 
 
 def _contains(folded: str, phrases: tuple[str, ...]) -> bool:

@@ -1,6 +1,7 @@
 """The toolkit's errors. Each message says what went wrong and what to do about it.
 
     ToolkitError
+     ├── SettingsError             a setting (environment variable or option) has a value it cannot use
      ├── CatalogError              the catalog file cannot be opened or is not a catalog
      │    └── CatalogImportError   a user's catalog file was refused; the catalog is unchanged
      ├── SearchError               a search could not run (bad filters, a failed query)
@@ -18,6 +19,10 @@ from __future__ import annotations
 
 class ToolkitError(Exception):
     """Base of every error the toolkit raises on purpose."""
+
+
+class SettingsError(ToolkitError):
+    """A setting could not be read: the message names the variable, its value and the rule."""
 
 
 class CatalogError(ToolkitError):

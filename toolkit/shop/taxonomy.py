@@ -3,7 +3,7 @@ authors, and which words (in either language) name each of them.
 
 Built from the catalog itself, so a user's own catalog is understood as well as the default
 one: a category named "Poetry" is matched by "poems" and by the Estonian "luule" through the
-bilingual vocabulary of `toolkit.lexicon`.
+bilingual vocabulary of `toolkit.shop.lexicon`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from toolkit import analysis, lexicon
-from toolkit.catalog import Catalog
+from toolkit.shop import lexicon
+from toolkit.shop import text as analysis
+from toolkit.shop.catalog import Catalog
 
 
 def _keys(name: str) -> set[str]:

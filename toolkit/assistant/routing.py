@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from toolkit.context import GiftContext
-from toolkit.events import Decision
+from toolkit.assistant.context import GiftContext
+from toolkit.core.events import Decision
 
 LOW_CONFIDENCE = 0.6
 FOLLOW_UPS = frozenset({"show_more_products", "cheaper_alternatives", "cheapest"})

@@ -33,9 +33,10 @@ from pydantic import (
     model_validator,
 )
 
-from toolkit import analysis, lexicon
-from toolkit.catalog import Catalog, Vocabulary
-from toolkit.errors import SearchError
+from toolkit.core.errors import SearchError
+from toolkit.shop import lexicon
+from toolkit.shop import text as analysis
+from toolkit.shop.catalog import Catalog, Vocabulary
 
 HINT_WEIGHT = 0.6  # a hint query (from the conversation) counts less than what the user typed
 CONCEPT_WEIGHT = 0.6  # a word of the same concept ("crime" for "krimi") counts less than the word
@@ -231,7 +232,7 @@ OTHER_LANGUAGE_WEIGHT = 0.75  # the reading of a word in the language the query 
 def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[TermGroup]:
     """Term groups for weighted query texts; a word that appears twice keeps its higher weight."""
     groups: dict[str, TermGroup] = {}
-    language = analysis.guess_language(" ".join(text for text, _ in queries))
+    language = analysis.detect_language(" ".join(text for text, _ in queries))
     other = "en" if language == "et" else "et"
 
     def plan_word(word: str, weight: float) -> None:

@@ -1,26 +1,20 @@
-"""Step 0: fail fast on nonsense, before any other work.
+"""Fail fast on nonsense: checks on what a person typed, before any other work.
 
 `quick_check` is synchronous and costs microseconds: empty input, single characters, keyboard
 mashing ("asdfghjkl", "qwerty", "zxcvbn"), random digit strings, repeated fragments and
 punctuation are nonsense at once. Inputs that only *look* odd (long upper-case strings, letters
-and digits mixed like "abc123XYZ", a short number) are `suspicious` and go to a validator:
-here the rules below, which ask the catalog whether any word is one it knows; a model can take
-that place behind the same `QueryValidator` protocol. A suspicious query is rejected only when
-the validator is confident (> 0.7) that it is nonsense.
+and digits mixed like "abc123XYZ", a short number) are `suspicious`: the assistant's validation
+step (`toolkit.assistant.validation`) asks a validator about those.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
-
-from toolkit import analysis
+from typing import Literal
 
 MAX_MESSAGE_CHARS = 2000  # beyond this a message is cut before analysis (and the reply says so)
-REJECT_CONFIDENCE = 0.7
 
 _KEYBOARD_ROWS = ("qwertyuiopü", "asdfghjklöä", "zxcvbnm", "1234567890", "qwertzuiop", "azertyuiop")
 _VOWELS = set("aeiouyõäöüéáíóú")
@@ -33,14 +27,6 @@ Status = Literal["ok", "nonsense", "suspicious"]
 class Verdict:
     status: Status
     reason: str
-
-
-@dataclass(frozen=True)
-class ValidationResult:
-    is_sensible: bool
-    confidence: float
-    reason: str
-    validator: str = "rules"
 
 
 def clean(message: object) -> str:
@@ -114,36 +100,3 @@ def quick_check(message: str) -> Verdict:
         if letters >= 8 and word.isupper():
             return Verdict("suspicious", "long upper-case string")
     return Verdict("ok", "")
-
-
-class QueryValidator(Protocol):
-    """Decides whether a suspicious message makes sense. A model may implement it later."""
-
-    name: str
-
-    async def validate(self, message: str, language: str) -> ValidationResult: ...
-
-
-class RuleValidator:
-    """Sensible if the catalog knows any of the words (inflected and compound forms included)
-    or the message holds a product id or a word the assistant itself answers; else nonsense at
-    confidence 0.8."""
-
-    name = "rules"
-
-    def __init__(self, known_words: Callable[[str], int], product_ids: set[str] | None = None,
-                 extra_words: set[str] | None = None) -> None:
-        self._known_words = known_words
-        self._ids = product_ids or set()
-        self._extra = extra_words or set()
-
-    async def validate(self, message: str, language: str) -> ValidationResult:
-        return self.check(message)
-
-    def check(self, message: str) -> ValidationResult:
-        for word in analysis.words(message):
-            if word.upper() in self._ids or analysis.fold(word) in self._extra:
-                return ValidationResult(True, 0.9, f"knows '{word}'")
-        if self._known_words(message) > 0:
-            return ValidationResult(True, 0.85, "the catalog knows some of the words")
-        return ValidationResult(False, 0.8, "no word the catalog or the assistant knows")

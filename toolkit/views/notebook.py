@@ -1,6 +1,6 @@
 """Jupyter views of the event streams, as ipywidgets that update live.
 
-    from toolkit.notebook import ChatTurnView, CompareView, SyllabusView, TimingView
+    from toolkit.views.notebook import ChatTurnView, CompareView, SyllabusView, TimingView
     view = ChatTurnView()
     view                                             # display it, then:
     await view.consume(assistant.stream("krimiromaanid alla 20 euro", conversation_id="nb"))
@@ -10,7 +10,7 @@ Views only render events: they decide nothing. Streaming updates widget *values*
 ignores widget views. Every piece of product text is HTML-escaped: a title containing
 `<script>` shows as text.
 
-`run_sync` (from `toolkit.aio`) runs a coroutine from code that cannot await;
+`run_sync` (from `toolkit.core.aio`) runs a coroutine from code that cannot await;
 `allow_nested_loops()` applies nest-asyncio2 for libraries that insist on `asyncio.run` inside
 a notebook, and only when called.
 """
@@ -21,12 +21,12 @@ from collections.abc import AsyncIterable
 
 import ipywidgets as widgets
 
-from toolkit.aio import allow_nested_loops, run_sync
-from toolkit.cards import STYLE as _STYLE
-from toolkit.cards import card_html, skeleton_html, waterfall_html
-from toolkit.cards import escape as _e
-from toolkit.cards import ms as _ms
-from toolkit.cards import table as _table
+from toolkit.core.aio import allow_nested_loops, run_sync
+from toolkit.views.html import STYLE as _STYLE
+from toolkit.views.html import card_html, skeleton_html, waterfall_html
+from toolkit.views.html import escape as _e
+from toolkit.views.html import ms as _ms
+from toolkit.views.html import table as _table
 
 __all__ = ["ChatTurnView", "CompareView", "SyllabusView", "TimingView", "allow_nested_loops",
            "card_html", "run_sync", "waterfall_html"]

@@ -24,17 +24,16 @@ from datetime import UTC, datetime
 import duckdb
 from pydantic import BaseModel, Field
 
-from toolkit.catalog import Catalog, migration
-from toolkit.context import Budget, GiftContext
-from toolkit.search import SearchFilters
-from toolkit.taxonomy import Taxonomy
+from toolkit.assistant.context import Budget, GiftContext
+from toolkit.core.db import Database, Migration
+from toolkit.shop.search import SearchFilters
+from toolkit.shop.taxonomy import Taxonomy
 
 MAX_REMEMBERED_IDS = 500  # exclusions kept per conversation
 MAX_AUTHORS = 10
 CHEAPER_FACTOR = 0.7
 
 
-@migration
 def m002_conversations(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS conversations ("
@@ -45,6 +44,9 @@ def m002_conversations(con: duckdb.DuckDBPyConnection) -> None:
         "conversation_id VARCHAR, turn INTEGER, message VARCHAR, intent VARCHAR, "
         "decision VARCHAR, product_ids VARCHAR[], created_at TIMESTAMP)"
     )
+
+
+MEMORY_MIGRATIONS: tuple[Migration, ...] = (m002_conversations,)
 
 
 class ConversationState(BaseModel):
@@ -76,18 +78,18 @@ class ConversationState(BaseModel):
 class ConversationMemory:
     """Loads and saves conversation state in the catalog database (or in the process)."""
 
-    def __init__(self, catalog: Catalog, *, persist: bool = True) -> None:
-        self.catalog = catalog
+    def __init__(self, db: Database, *, persist: bool = True) -> None:
+        self.db = db
         self.persist = persist
         self._local: dict[str, ConversationState] = {}
         self._lock = threading.Lock()
         if persist:
-            catalog.migrate()
+            db.migrate(MEMORY_MIGRATIONS)
 
     def load(self, conversation_id: str) -> ConversationState:
         if not self.persist:
             return self._local.get(conversation_id, ConversationState()).model_copy(deep=True)
-        with self.catalog.cursor() as cur:
+        with self.db.cursor() as cur:
             row = cur.execute("SELECT state FROM conversations WHERE conversation_id = ?",
                               [conversation_id]).fetchone()
         if row is None:
@@ -105,7 +107,7 @@ class ConversationMemory:
             self._local[conversation_id] = state.model_copy(deep=True)
             return
         now = datetime.now(UTC).replace(tzinfo=None)
-        with self._lock, self.catalog.cursor() as cur:
+        with self._lock, self.db.cursor() as cur:
             cur.execute(
                 "INSERT OR REPLACE INTO conversations VALUES (?, ?, ?)",
                 [conversation_id, state.model_dump_json(), now],
@@ -118,7 +120,7 @@ class ConversationMemory:
     def forget(self, conversation_id: str) -> None:
         self._local.pop(conversation_id, None)
         if self.persist:
-            with self.catalog.cursor() as cur:
+            with self.db.cursor() as cur:
                 cur.execute("DELETE FROM conversations WHERE conversation_id = ?", [conversation_id])
                 cur.execute("DELETE FROM conversation_turns WHERE conversation_id = ?",
                             [conversation_id])
@@ -126,7 +128,7 @@ class ConversationMemory:
     def history(self, conversation_id: str) -> list[dict]:
         if not self.persist:
             return []
-        with self.catalog.cursor() as cur:
+        with self.db.cursor() as cur:
             rows = cur.execute(
                 "SELECT turn, message, intent, decision, product_ids FROM conversation_turns "
                 "WHERE conversation_id = ? ORDER BY turn", [conversation_id]).fetchall()

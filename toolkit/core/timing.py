@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from toolkit.events import Span
+from toolkit.core.events import Span
 
 
 class TurnClock:

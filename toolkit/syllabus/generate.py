@@ -24,11 +24,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from toolkit import analysis, syllabus_templates, validation
-from toolkit.aio import events_of, run_sync
-from toolkit.context import detect_language
-from toolkit.errors import ModelError, SyllabusError
-from toolkit.events import (
+from toolkit.core.aio import events_of, run_sync
+from toolkit.core.errors import ModelError, SyllabusError
+from toolkit.core.events import (
     ErrorEvent,
     ModuleEvent,
     OutlineEvent,
@@ -37,10 +35,14 @@ from toolkit.events import (
     SyllabusEvent,
     SyllabusTimingEvent,
 )
+from toolkit.core.settings import ModelSettings
+from toolkit.core.timing import TurnClock
 from toolkit.llm import CallLog, Message, ModelClient, ModelRequest, OfflineBackend, select_backend
 from toolkit.llm.base import CURRENT_LOG
-from toolkit.settings import ModelSettings
-from toolkit.timing import TurnClock
+from toolkit.shop import nonsense
+from toolkit.shop import text as analysis
+from toolkit.shop.text import detect_language
+from toolkit.syllabus import templates as syllabus_templates
 
 Mode = Literal["sequential", "parallel"]
 MAX_MODULES = 20
@@ -145,13 +147,13 @@ class SyllabusRequest:
         """The request with a clean topic, or a `SyllabusError` naming what is wrong."""
         if not isinstance(self.topic, str):
             raise SyllabusError(f"the topic must be text, not {type(self.topic).__name__}")
-        topic = validation.clean(self.topic)
+        topic = nonsense.clean(self.topic)
         if not topic:
             raise SyllabusError("the topic is empty: name what the course is about")
         if len(topic) > MAX_TOPIC_CHARS:
             raise SyllabusError(f"the topic is {len(topic)} characters long: keep it under "
                                 f"{MAX_TOPIC_CHARS}, a course title rather than a description")
-        verdict = validation.quick_check(topic)
+        verdict = nonsense.quick_check(topic)
         if verdict.status == "nonsense":
             raise SyllabusError(f"the topic {topic!r} does not read as a subject ({verdict.reason})")
         if not isinstance(self.modules, int) or not 1 <= self.modules <= MAX_MODULES:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from toolkit.analysis import fold, stem, words
+from toolkit.shop.text import fold, stem, words
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from toolkit.events import Span
+from toolkit.core.events import Span
 
 STYLE = """
 <style>

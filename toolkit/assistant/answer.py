@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Protocol
 
-from toolkit import lexicon
-from toolkit.context import GiftContext, occasion_label, recipient_label
+from toolkit.assistant.context import GiftContext, occasion_label, recipient_label
 from toolkit.llm.offline import word_chunks
-from toolkit.search import SearchResult
-from toolkit.taxonomy import natural_name
+from toolkit.shop import lexicon
+from toolkit.shop.search import SearchResult
+from toolkit.shop.taxonomy import natural_name
 
 CHUNK_WORDS = 4  # words per streamed text delta
 

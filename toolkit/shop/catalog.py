@@ -8,9 +8,9 @@ index is rebuilt, in one transaction. Anything else in the file (conversation me
 is kept. A refused file leaves the catalog exactly as it was.
 
 The index: DuckDB's FTS extension indexes `product_terms`, the products' text already analysed
-by `toolkit.analysis` (DuckDB has no Estonian stemmer). From its tables we derive
+by `toolkit.shop.text` (DuckDB has no Estonian stemmer). From its tables we derive
 `search_postings`, one row per (term, product) with the BM25 term-frequency part precomputed and
-sorted by term, so a search reads only the rows of its own terms (see `toolkit.search`).
+sorted by term, so a search reads only the rows of its own terms (see `toolkit.shop.search`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,9 +28,10 @@ import duckdb
 import duckdb_extensions
 import pyarrow as pa
 
-from toolkit import analysis
-from toolkit.errors import CatalogError, CatalogImportError
-from toolkit.settings import DEFAULT_CATALOG_FILE, default_db_path
+from toolkit.core.db import Migration, apply_migrations
+from toolkit.core.errors import CatalogError, CatalogImportError
+from toolkit.core.settings import DEFAULT_CATALOG_FILE, default_db_path
+from toolkit.shop import text as analysis
 
 REQUIRED_COLUMNS = ("id", "title", "price")
 OPTIONAL_COLUMNS = ("author", "description", "product_type", "category", "language", "age_min",
@@ -47,27 +48,11 @@ FALSE_WORDS = frozenset({"false", "f", "0", "no", "n", "ei", ""})
 ROW_CACHE_SIZE = 20_000  # product rows kept in memory for search results
 MAX_PROBLEMS = 5  # offending rows named per problem, so a bad 1M-row file gives a readable error
 
-_MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = []
-
-
-def migration(fn: Callable[[duckdb.DuckDBPyConnection], None]):
-    """Register a schema change; applied once per file, in order, recorded in `_migrations`."""
-    _MIGRATIONS.append(fn)
-    return fn
-
-
-@migration
 def m001_catalog(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
 
 
-def _apply_migrations(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
-    done = {row[0] for row in con.execute("SELECT name FROM _migrations").fetchall()}
-    for fn in _MIGRATIONS:
-        if fn.__name__ not in done:
-            fn(con)
-            con.execute("INSERT INTO _migrations VALUES (?, now())", [fn.__name__])
+CATALOG_MIGRATIONS: tuple[Migration, ...] = (m001_catalog,)
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
@@ -130,7 +115,7 @@ class Catalog:
             path.parent.mkdir(parents=True, exist_ok=True)
         catalog = cls(connect(path), path)
         with catalog._lock:
-            _apply_migrations(catalog._con)
+            apply_migrations(catalog._con, CATALOG_MIGRATIONS)
             # DuckDB imports its optional pandas support on the first bound query; pay that
             # here, at open, rather than in the first search a user times.
             catalog._con.execute("SELECT ?", [0]).fetchall()
@@ -144,10 +129,10 @@ class Catalog:
             catalog.import_file(DEFAULT_CATALOG_FILE, source="default catalog")
         return catalog
 
-    def migrate(self) -> None:
-        """Apply schema changes registered since the file was opened (e.g. by toolkit.memory)."""
+    def migrate(self, migrations: Sequence[Migration]) -> None:
+        """Apply another part's schema (conversation memory, the call cache) to this file."""
         with self._lock:
-            _apply_migrations(self._con)
+            apply_migrations(self._con, migrations)
 
     def close(self) -> None:
         self._con.close()
@@ -420,7 +405,7 @@ def _analysed_terms(cur: duckdb.DuckDBPyConnection) -> pa.Table:
         # Taxonomy names are in the shop's language whatever the row's ("Raamatud" on an
         # English edition), so they get a language of their own.
         taxonomy = " ".join(filter(None, (category, product_type)))
-        out["category"].append(analysis.index_text(taxonomy, analysis.guess_language(taxonomy)))
+        out["category"].append(analysis.index_text(taxonomy, analysis.detect_language(taxonomy)))
         out["description"].append(analysis.index_text(description, language))
         out["language"].append(language)
     return pa.table(out, schema=pa.schema([("rid", pa.int64())] + [

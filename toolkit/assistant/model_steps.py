@@ -19,8 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from toolkit import analysis
-from toolkit.context import (
+from toolkit.assistant.answer import TemplateAnswerWriter, chunks, closing, product_lines
+from toolkit.assistant.context import (
     OCCASIONS,
     RECIPIENTS,
     Budget,
@@ -29,12 +29,12 @@ from toolkit.context import (
     MemoryView,
     RuleContextExtractor,
 )
-from toolkit.errors import ModelError
+from toolkit.assistant.validation import RuleValidator, ValidationResult
+from toolkit.core.errors import ModelError
 from toolkit.llm import Message, ModelClient, ModelRequest, OfflineBackend
 from toolkit.llm.base import CURRENT_LOG
-from toolkit.respond import TemplateAnswerWriter, chunks, closing, product_lines
-from toolkit.taxonomy import Taxonomy, natural_name
-from toolkit.validation import RuleValidator, ValidationResult
+from toolkit.shop import text as analysis
+from toolkit.shop.taxonomy import Taxonomy, natural_name
 
 MAX_TAXONOMY_NAMES = 40  # names listed in a prompt; prompts stay small
 

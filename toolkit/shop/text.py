@@ -7,7 +7,7 @@ Queries go through the same functions, which is what makes the two sides match.
 
 Estonian inflects heavily ("raamat", "raamatud", "raamatut", "raamatule") and compounds freely
 ("krimiromaanid"); Snowball brings most forms to one stem, and the search widens the rest
-against the index's own vocabulary (see `toolkit.search`).
+against the index's own vocabulary (see `toolkit.shop.search`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Literal
 
 import snowballstemmer
 
@@ -88,19 +89,33 @@ def index_text(text: str | None, language: Language = "et") -> str:
     return " ".join(terms(text, language))
 
 
-_ET_MARKERS = frozenset(fold(w) for w in STOP_WORDS_ET) | {"raamat", "ning", "kes", "mis"}
-_EN_MARKERS = STOP_WORDS_EN | {"book", "story", "novel", "by", "who", "which", "gift"}
+# Words that mark a language (folded). Function words first, then the shop's everyday words,
+# so that a two-word message ("näita veel", "show more") is read right.
+_ET_MARKERS = frozenset(fold(w) for w in STOP_WORDS_ET) | {
+    "raamat", "raamatud", "ning", "kes", "mis", "tere", "tervist", "hommikust", "aitah", "tanan",
+    "veel", "naita", "odavam", "kingitus", "emale", "isale", "palun", "midagi", "mulle", "kas",
+    "see", "ja", "alla", "kuni", "otsin", "eurot"}
+_EN_MARKERS = STOP_WORDS_EN | {
+    "book", "books", "story", "novel", "by", "who", "which", "gift", "the", "a", "for", "and",
+    "show", "me", "please", "something", "cheaper", "more", "hello", "hi", "thanks", "under",
+    "my", "what", "is", "looking", "need", "want", "of", "with", "about", "author", "this"}
 
 
-def guess_language(text: str | None) -> Language:
-    """"en" or "et" for a piece of text, by its function words and Estonian letters."""
-    if not text:
-        return "et"
-    found = words(text)
-    if any(c in "õäöü" for c in text.lower()):
+def detect_language(text: str | None, fallback: Language = "et") -> Literal["et", "en"]:
+    """The one language detector: "et" or "en" for a message, a topic or a catalog row.
+
+    Estonian letters decide at once; otherwise the marker words of each language are counted,
+    and a tie (or no words at all) gives `fallback`."""
+    default: Literal["et", "en"] = "en" if fallback == "en" else "et"
+    found = [fold(w) for w in words(text or "")]
+    if not found:
+        return default
+    if any(c in "õäöü" for c in (text or "").lower()):
         return "et"
     en = sum(w in _EN_MARKERS for w in found)
-    et = sum(fold(w) in _ET_MARKERS for w in found)
+    et = sum(w in _ET_MARKERS for w in found)
+    if en == et:
+        return default
     return "en" if en > et else "et"
 
 
@@ -111,4 +126,4 @@ def language_of(declared: str | None, text: str | None = None) -> Language:
         return "et"
     if code.startswith(("en", "eng", "inglise")):
         return "en"
-    return guess_language(text)
+    return detect_language(text)

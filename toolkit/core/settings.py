@@ -1,0 +1,147 @@
+"""Every setting the toolkit reads, in one typed object, loaded once and passed down.
+
+    settings = Settings.from_env()          # reads the environment once; refuses bad values
+    settings.assistant.search_timeout_ms    # the assistant's tuning, under the reference's names
+    settings.model.backend                  # which model backend and how to call it
+    settings.db_path                        # the DuckDB file
+
+Variables keep the reference's names (`PARALLEL_EXECUTION_ENABLE`, `SEARCH_TIMEOUT_MS`, ...)
+as aliases; in code the fields have plain names (`AssistantSettings(search_timeout_ms=500)`).
+A value that cannot be read (`SEARCH_TIMEOUT_MS=abc`, a negative timeout, `MODEL_CACHE=maybe`)
+is refused with a `SettingsError` naming the variable; an empty one keeps its default. API keys
+are `SecretStr`: they print as `**********` in a repr, a log or an event.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from toolkit.core.errors import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CATALOG_FILE = PROJECT_ROOT / "data" / "catalog.parquet"
+
+BackendName = Literal["auto", "offline", "simulated", "ollama", "groq"]
+
+
+def _env(name: str, field: str) -> Any:
+    """The field is set by the environment variable `name`, or by its own name in code."""
+    return AliasChoices(name, field)
+
+
+class _FromEnvironment(BaseModel):
+    # Constructing one in code never reads the environment (pydantic-settings' BaseSettings
+    # would, making `AssistantSettings(debug=True)` depend on the shell); `from_env` does, once.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Environment variable -> field name."""
+        out = {}
+        for name, field in cls.model_fields.items():
+            if isinstance(field.validation_alias, AliasChoices):
+                out[str(field.validation_alias.choices[0])] = name
+        return out
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Read the environment (or `environ`); a `SettingsError` names each bad variable.
+        Only the variables named here are read; an empty one keeps its default."""
+        source = os.environ if environ is None else environ
+        values = {var: source[var].strip() for var in cls.variables()
+                  if source.get(var, "").strip()}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as e:
+            raise SettingsError(_problems(e)) from None
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some fields changed (by field name), validated like the environment."""
+        try:
+            return type(self).model_validate({**dict(self), **changes})
+        except ValidationError as e:
+            raise SettingsError(_problems(e)) from None
+
+
+def _problems(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(p) for p in problem["loc"])
+        value = problem.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {str(value)[:60]!r})"
+        lines.append(f"{where}: {problem['msg']}{shown}")
+    return "invalid setting: " + "; ".join(lines)
+
+
+class AssistantSettings(_FromEnvironment):
+    """The assistant's tuning, under the reference's environment names."""
+
+    parallel: bool = Field(True, validation_alias=_env("PARALLEL_EXECUTION_ENABLE", "parallel"))
+    context_timeout_ms: int = Field(
+        25_000, gt=0, validation_alias=_env("CONTEXT_EXTRACTION_TIMEOUT_MS", "context_timeout_ms"))
+    fast_classifier_timeout_ms: int = Field(
+        4_000, gt=0,
+        validation_alias=_env("FAST_CLASSIFIER_TIMEOUT_MS", "fast_classifier_timeout_ms"))
+    turn_timeout_ms: int = Field(
+        35_000, gt=0, validation_alias=_env("PARALLEL_ORCHESTRATOR_TIMEOUT", "turn_timeout_ms"))
+    search_timeout_ms: int = Field(
+        15_000, gt=0, validation_alias=_env("SEARCH_TIMEOUT_MS", "search_timeout_ms"))
+    persist_memory: bool = Field(True, validation_alias=_env("PHASE5_CONTEXT_ENABLE", "persist_memory"))
+    debug: bool = Field(False, validation_alias=_env("CHAT_DEBUG_LOGS", "debug"))
+
+
+class ModelSettings(_FromEnvironment):
+    """Which model backend to use and how to call it."""
+
+    backend: BackendName = Field("offline", validation_alias=_env("TOOLKIT_BACKEND", "backend"))
+    ollama_host: str = Field("http://127.0.0.1:11434", validation_alias=_env("OLLAMA_HOST", "ollama_host"))
+    ollama_model: str = Field("qwen2:1.5b", validation_alias=_env("OLLAMA_MODEL", "ollama_model"))
+    groq_api_key: SecretStr | None = Field(None, validation_alias=_env("GROQ_API_KEY", "groq_api_key"))
+    groq_base_url: str | None = Field(None, validation_alias=_env("GROQ_BASE_URL", "groq_base_url"))
+    groq_model: str = Field("llama-3.1-8b-instant", validation_alias=_env("GROQ_MODEL", "groq_model"))
+    simulated_profile: str = Field(
+        "groq-llama3-8b", validation_alias=_env("SIMULATED_PROFILE", "simulated_profile"))
+    # What the simulation wraps: the offline rules by default.
+    simulated_inner: BackendName = Field(
+        "offline", validation_alias=_env("SIMULATED_BACKEND", "simulated_inner"))
+    # 0.01 runs a hundred times faster than the profile.
+    time_scale: float = Field(1.0, gt=0, validation_alias=_env("SIMULATED_TIME_SCALE", "time_scale"))
+    timeout_s: float = Field(60.0, gt=0, validation_alias=_env("MODEL_TIMEOUT_S", "timeout_s"))
+    # A call slower than this gets a warning in its record.
+    warn_after_s: float = Field(30.0, gt=0, validation_alias=_env("MODEL_WARN_AFTER_S", "warn_after_s"))
+    max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("MODEL_MAX_RETRIES", "max_retries"))
+    # Reuse identical calls from the DuckDB cache.
+    cache: bool = Field(False, validation_alias=_env("MODEL_CACHE", "cache"))
+
+
+def _default_db_path(environ: Mapping[str, str]) -> Path:
+    if explicit := environ.get("TOOLKIT_DB", "").strip():
+        return Path(explicit).expanduser()
+    data_home = environ.get("XDG_DATA_HOME", "").strip() or Path.home() / ".local" / "share"
+    return Path(data_home) / "toolkit" / "toolkit.duckdb"
+
+
+class Settings(_FromEnvironment):
+    """All of it: where the catalog lives, the assistant's tuning and the model backend."""
+
+    db_path: Path = Field(default_factory=lambda: _default_db_path(os.environ))
+    assistant: AssistantSettings = Field(default_factory=AssistantSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        source = os.environ if environ is None else environ
+        return cls(db_path=_default_db_path(source),
+                   assistant=AssistantSettings.from_env(source),
+                   model=ModelSettings.from_env(source))
+
+
+def default_db_path() -> Path:
+    """The catalog database used when no `--db` is given: $TOOLKIT_DB, else
+    `$XDG_DATA_HOME/toolkit/toolkit.duckdb` (by default under ~/.local/share)."""
+    return _default_db_path(os.environ)

@@ -1,0 +1,1 @@
+"""The views: HTML for cards and waterfalls, and the notebook widgets. They render events only."""
