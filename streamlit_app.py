@@ -12,7 +12,6 @@ per browser session.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import altair as alt
@@ -24,6 +23,7 @@ from toolkit.core.errors import ToolkitError
 from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm import PROFILES, select_backend
 from toolkit.shop.catalog import Catalog
+from toolkit.shop.search import ProductHit
 from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
 from toolkit.views.html import STYLE, card_html, escape, skeleton_html
 
@@ -35,7 +35,7 @@ FRIENDLY_ERROR = "Something went wrong on our side; please try again. (Vabandust
 
 @st.cache_resource(show_spinner="Opening the catalog…")
 def open_catalog() -> Catalog:
-    return Catalog.open(os.environ.get("TOOLKIT_DB") or None)
+    return Catalog.open()  # $TOOLKIT_DB, else the default location
 
 
 @st.cache_resource(show_spinner="Preparing the assistant…")
@@ -124,7 +124,7 @@ def timing_panel(timing: dict, expanded: bool) -> None:
                 hide_index=True)
 
 
-def cards(products: list[dict]) -> str:
+def cards(products: list[ProductHit]) -> str:
     return STYLE + "<div class='tk-cards'>" + "".join(card_html(p) for p in products) + "</div>"
 
 
@@ -284,9 +284,8 @@ def syllabus_page() -> None:
                 title_slot.subheader(event.title)
                 with modules_area:
                     for module in event.modules:
-                        slots[module["number"]] = st.empty()
-                        slots[module["number"]].caption(
-                            f"{module['number']}. {module['title']} — writing…")
+                        slots[module.number] = st.empty()
+                        slots[module.number].caption(f"{module.number}. {module.title} — writing…")
             elif event.type == "module":
                 slot = slots.get(event.number) or modules_area.empty()
                 if event.module is None:
@@ -294,9 +293,8 @@ def syllabus_page() -> None:
                 else:
                     m = event.module
                     with slot.container(border=True):
-                        st.markdown(f"**{m['number']}. {escape(m['title'])}** · "
-                                    f"{m['estimated_hours']:g} h")
-                        st.caption(" · ".join(escape(t) for t in m["topics"]))
+                        st.markdown(f"**{m.number}. {escape(m.title)}** · {m.estimated_hours:g} h")
+                        st.caption(" · ".join(escape(t) for t in m.topics))
             elif event.type == "progress":
                 progress.progress((event.done + event.failed) / event.total,
                                   text=f"{event.done} of {event.total} modules"
@@ -320,11 +318,11 @@ def syllabus_page() -> None:
         st.altair_chart(waterfall(spans, None, f"{timing.mode} · concurrency {timing.concurrency}"
                                                f" · {timing.backend}{simulated}"),
                         use_container_width=True)
-        st.dataframe(pd.DataFrame(timing.calls)[
+        st.dataframe(pd.DataFrame([c.model_dump() for c in timing.calls])[
             ["task", "duration_ms", "prompt_tokens", "completion_tokens", "tokens_estimated",
              "warning", "error"]], hide_index=True)
-    if final.get("syllabus"):
-        syllabus = Syllabus.model_validate(final["syllabus"])
+    syllabus = final.get("syllabus")
+    if isinstance(syllabus, Syllabus):
         if syllabus.partial:
             st.warning(f"Partial: modules {sorted(syllabus.failed)} failed; the rest are kept.")
         st.download_button("Download Markdown", syllabus.to_markdown(), file_name="syllabus.md",

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from toolkit.assistant import Assistant
-from toolkit.core.events import USER_VISIBLE
+from toolkit.assistant.events import USER_VISIBLE
 from toolkit.core.settings import AssistantSettings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -75,7 +75,7 @@ def _catalog_for(size: str, workdir: Path) -> tuple[Catalog, dict]:
         _generator().write(source, rows=int(size))
         print(f"  generated {int(size):,} rows in {time.perf_counter() - started:.1f} s", flush=True)
     catalog = Catalog.open(db, seed_default=False)
-    report = catalog.import_file(source)
+    report = catalog.import_file(source)  # loads the FTS extension: match_bm25 needs it
     print(f"  imported and indexed {report.rows:,} rows in {report.seconds:.1f} s", flush=True)
     return catalog, {"rows": report.rows, "import_s": round(report.seconds, 2)}
 

@@ -21,8 +21,7 @@ IGNORE = "# NBVAL_IGNORE_OUTPUT\n"
 
 SETUP = '''import os, tempfile
 from pathlib import Path
-from toolkit.assistant import Assistant
-from toolkit.core.settings import AssistantSettings, ModelSettings
+from toolkit import Assistant, AssistantSettings, ModelSettings
 
 # Notebooks run offline unless TOOLKIT_NOTEBOOK_BACKEND names another backend (simulated, ollama,
 # groq, auto). Each runs on a catalog file of its own, made from the default catalog.
@@ -52,7 +51,7 @@ view'''),
 intent.decision, intent.intent, {k: v for k, v in intent.signals.items() if v}'''),
         ("md", "The cards, and the answer that streamed around them (cards come after the opening sentence):"),
         ("code", '''products = next(e for e in events if e.type == "products").products
-[(p["title"], p["author"], p["price"], p["in_popular_list"]) for p in products]'''),
+[(p.title, p.author, p.price, p.in_popular_list) for p in products]'''),
         ("code", '''print("".join(e.delta for e in events if e.type == "text"))'''),
         ("md", "Every figure is measured: time to first chunk, each step's span, the total."),
         ("code", '''timing = events[-2]
@@ -60,7 +59,7 @@ print(f"TTFC {timing.ttfc_ms:.1f} ms · search {timing.search_ms:.1f} ms · tota
 sorted({s.name for s in timing.spans})'''),
         ("md", "From code that cannot `await`, `ask` runs the whole turn and returns its result:"),
         ("code", '''more = assistant.ask("näita veel", conversation_id="quickstart")
-more.decision, [p["title"] for p in more.products]'''),
+more.decision, [p.title for p in more.products]'''),
     ],
     "02_parallel_vs_sequential": [
         ("md", "# Parallel against sequential\n\nWith an offline backend every step takes well "
@@ -70,13 +69,10 @@ more.decision, [p["title"] for p in more.products]'''),
                "Here the model is **simulated**: an 8B model on Groq (about 0.9 s a context "
                "extraction), sped up ten times."),
         ("code", SETUP + '''
-from toolkit.llm import OfflineBackend, Selection, SimulatedBackend
+from toolkit.llm import OfflineBackend, SimulatedBackend
 
-offline = OfflineBackend()
-slow = SimulatedBackend(offline, "groq-llama3-8b", time_scale=0.1, seed=1)
-assistant = Assistant.open(WORK / "shop.duckdb")
-assistant = Assistant(assistant.catalog, selection=Selection(slow, offline, "notebook"),
-                      model_settings=ModelSettings())
+slow = SimulatedBackend(OfflineBackend(), "groq-llama3-8b", time_scale=0.1, seed=1)
+assistant = Assistant.open(WORK / "shop.duckdb", backend=slow, model_settings=ModelSettings())
 assistant.backend'''),
         ("code", '''from toolkit.views.notebook import CompareView
 
@@ -137,16 +133,16 @@ def turn(message):
     result = assistant.ask(message, conversation_id="memory-demo")
     print(f"» {message}  [{result.decision}]")
     for p in result.products:
-        print(f"   {p['price']:6.2f} €  {p['title']} — {p['author']}")
+        print(f"   {p.price:6.2f} €  {p.title} — {p.author}")
     return result
 
 first = turn("krimiromaanid")
 more = turn("näita veel")
 cheaper = turn("odavamaid")
-cheaper.intent.context["budget"]'''),
+cheaper.intent.context.budget'''),
         ("code", '''same = turn("Tammsaare raamatud")
 theirs = turn("tema teosed")
-{p["author"] for p in theirs.products}'''),
+{p.author for p in theirs.products}'''),
         ("code", '''[(row["turn"], row["message"], row["decision"]) for row in assistant.memory.history("memory-demo")]'''),
     ],
     "04_syllabus": [
@@ -223,7 +219,7 @@ for message in ["näita veel", "Kas see sobib 10-aastasele?", "tema teosed"]:
     print(f"{message:28} after a search   → {warm.decision}")'''),
         ("md", "What the context extraction read from one message:"),
         ("code", '''result = assistant.ask("fantaasia raamat 12-aastasele alla 25 euro", conversation_id="ctx")
-{k: v for k, v in result.intent.context.items() if v not in (None, [], False, "")}'''),
+result.intent.context.model_dump(exclude_defaults=True)'''),
     ],
     "06_bring_your_own_catalog": [
         ("md", "# Bring your own catalog\n\nA catalog is a CSV or Parquet file with `id`, `title` "
@@ -254,7 +250,7 @@ report.rows, report.ignored_columns'''),
     print(f"{query:28} →", [h.title for h in search_products(catalog, query, limit=2).products])'''),
         ("md", "Product text is escaped wherever it becomes HTML: the card shows the title as text."),
         ("code", '''from toolkit.views.notebook import card_html
-print(card_html(search_products(catalog, "mug").products[0].model_dump()))'''),
+print(card_html(search_products(catalog, "mug").products[0]))'''),
         ("md", "A bad file is refused with the column, row and value, and the catalog stays as it was:"),
         ("code", '''bad = WORK / "bad.csv"
 bad.write_text("id,title,price\\nB1,Fine,5\\nB2,Broken,five euros\\nB1,Again,3\\n")
@@ -266,7 +262,7 @@ catalog.info()["products"]'''),
         ("md", "The assistant works on the new catalog as it is:"),
         ("code", '''assistant = Assistant(catalog, settings=AssistantSettings())
 result = assistant.ask("a cookbook under 30 euros", conversation_id="byoc")
-result.decision, [p["title"] for p in result.products]'''),
+result.decision, [p.title for p in result.products]'''),
     ],
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.core.events import USER_VISIBLE, parse_event
+from toolkit.assistant.events import USER_VISIBLE, parse_event
 
 
 def assert_protocol(events: list) -> None:

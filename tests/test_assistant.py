@@ -47,7 +47,7 @@ def test_specific_product_query_searches_with_a_skeleton(assistant, conversation
     result = turn(assistant, SPECIFIC[language], conversation, mode)
     assert result.decision == "search" and result.intent.language == language
     assert "skeleton" in kinds(result) and len(result.products) == 3
-    assert all(p["category"] == "Krimi" and p["price"] <= 20 for p in result.products)
+    assert all(p.category == "Krimi" and p.price <= 20 for p in result.products)
 
 
 @pytest.mark.parametrize("language", ["et", "en"])
@@ -83,7 +83,7 @@ def test_product_inquiry_is_answered_from_memory_without_a_search(assistant, con
     assert "skeleton" not in kinds(asked) and "products" not in kinds(asked)
     assert not any(s.name == "search" for s in asked.timing.spans)
     product = first.products[0]
-    assert product["title"] in asked.text and price_text(product["price"], language) in asked.text
+    assert product.title in asked.text and price_text(product.price, language) in asked.text
     assert "10" in asked.text  # it answers the age question from the product's fields
 
 
@@ -92,13 +92,13 @@ def test_product_inquiry_is_answered_from_memory_without_a_search(assistant, con
 def test_show_more_never_repeats_what_was_shown(assistant, conversation, language, mode):
     seen: set[str] = set()
     first = turn(assistant, SPECIFIC[language], conversation, mode)
-    seen |= {p["id"] for p in first.products}
+    seen |= {p.id for p in first.products}
     for _ in range(4):  # past what memory holds, into fresh searches
         more = turn(assistant, MORE[language], conversation, mode)
         assert more.decision == "search" and "skeleton" in kinds(more)
-        ids = {p["id"] for p in more.products}
+        ids = {p.id for p in more.products}
         assert ids and not ids & seen
-        assert all(p["category"] == "Krimi" for p in more.products)
+        assert all(p.category == "Krimi" for p in more.products)
         seen |= ids
 
 
@@ -116,18 +116,18 @@ def test_nonsense_is_refined_at_once(assistant, conversation, language):
 
 def test_cheaper_sets_the_budget_to_70_percent_of_the_average(assistant, conversation):
     first = turn(assistant, "fantaasia", conversation)
-    average = sum(p["price"] for p in first.products) / 3
+    average = sum(p.price for p in first.products) / 3
     cheaper = turn(assistant, "odavamaid", conversation)
     ceiling = int(0.7 * average)
-    assert cheaper.intent.context["budget"]["max"] == ceiling
-    assert cheaper.products and all(p["price"] <= ceiling for p in cheaper.products)
-    assert all(p["category"] == "Fantaasia" for p in cheaper.products)
+    assert cheaper.intent.context.budget.max == ceiling
+    assert cheaper.products and all(p.price <= ceiling for p in cheaper.products)
+    assert all(p.category == "Fantaasia" for p in cheaper.products)
 
 
 def test_cheapest_ignores_exclusions_and_sorts_by_price(assistant, conversation, catalog):
     turn(assistant, "luule", conversation)
     cheapest = turn(assistant, "the cheapest", conversation)
-    prices = [p["price"] for p in cheapest.products]
+    prices = [p.price for p in cheapest.products]
     assert prices == sorted(prices)
     with catalog.cursor() as cur:
         floor = cur.execute("SELECT min(price) FROM products WHERE category = 'Luule'").fetchone()[0]
@@ -138,31 +138,31 @@ def test_author_pronoun_follows_the_conversation(assistant, conversation):
     turn(assistant, "Tammsaare raamatud", conversation)
     theirs = turn(assistant, "tema teosed", conversation)
     assert theirs.intent.intent == "author_search"
-    assert {p["author"] for p in theirs.products} == {"A. H. Tammsaare"}
+    assert {p.author for p in theirs.products} == {"A. H. Tammsaare"}
 
 
 def test_a_gift_search_drops_a_book_only_category_carried_over(assistant, conversation):
     turn(assistant, "krimiromaanid", conversation)
     gift = turn(assistant, "näita kingitusi alla 15 euro", conversation)
     assert gift.decision == "search" and gift.products
-    assert all(p["product_type"] == "Kingitused" for p in gift.products)
+    assert all(p.product_type == "Kingitused" for p in gift.products)
 
 
 def test_a_budget_alone_refines_the_last_search(assistant, conversation):
     turn(assistant, "lauamängud", conversation)
     refined = turn(assistant, "alla 15 euro", conversation)
     assert refined.decision == "search"
-    assert all(p["product_type"] == "Lauamängud" and p["price"] <= 15 for p in refined.products)
+    assert all(p.product_type == "Lauamängud" and p.price <= 15 for p in refined.products)
 
 
 def test_memory_survives_a_restart(tmp_path):
     db = tmp_path / "shop.duckdb"
     with Assistant.open(db, settings=AssistantSettings()) as first:
-        shown = {p["id"] for p in turn(first, "fantaasia raamatud", "c1").products}
-        shown |= {p["id"] for p in turn(first, "näita veel", "c1").products}
+        shown = {p.id for p in turn(first, "fantaasia raamatud", "c1").products}
+        shown |= {p.id for p in turn(first, "näita veel", "c1").products}
     with Assistant.open(db, settings=AssistantSettings()) as second:
         more = turn(second, "näita veel", "c1")
-        assert more.products and not {p["id"] for p in more.products} & shown
+        assert more.products and not {p.id for p in more.products} & shown
         assert len(second.memory.history("c1")) == 3
         other = turn(second, "näita veel", "another conversation")
         assert other.decision == "clarify"  # nothing was shown in that one
@@ -185,8 +185,8 @@ def test_answer_names_products_with_prices_and_cards_come_after_the_opening(assi
                "en": "a birthday gift for my mother under 30 euros"}[language]
     result = turn(assistant, message, conversation)
     for product in result.products:
-        assert product["title"] in result.text
-        assert price_text(product["price"], language) in result.text
+        assert product.title in result.text
+        assert price_text(product.price, language) in result.text
     order = kinds(result)
     first_products = order.index("products")
     assert "text" in order[:first_products] and "text" in order[first_products:]
@@ -209,7 +209,7 @@ def test_answers_stay_in_one_language(assistant, conversation, message, language
     result = turn(assistant, message, conversation)
     text = result.text
     for product in result.products:  # titles and authors are the catalog's, not ours
-        text = text.replace(product["title"], "").replace(product.get("author") or "", "")
+        text = text.replace(product.title, "").replace(product.author or "", "")
     other = ENGLISH_TEMPLATE_WORDS if language == "et" else ESTONIAN_TEMPLATE_WORDS
     assert not other.search(text), text
 
@@ -217,11 +217,12 @@ def test_answers_stay_in_one_language(assistant, conversation, message, language
 def test_products_event_carries_the_metadata(assistant, conversation):
     result = turn(assistant, "fantaasia raamat alla 20 euro", conversation)
     event = next(e for e in result.events if e.type == "products")
-    meta = event.metadata
+    wire = event.model_dump(mode="json")  # what `chat --json` prints: the documented keys
+    meta = wire["metadata"]
     assert meta["category"] == "Fantaasia" and meta["query"]
     assert meta["search"]["metrics"]["total_ms"] > 0 and "diversity" in meta["search"]
     assert meta["suggestions"] and meta["context"]["budget"]["max"] == 20
-    for card in event.products:
+    for card in wire["products"]:
         assert {"id", "title", "author", "price", "product_type", "category",
                 "in_popular_list"} <= set(card)
 
@@ -229,8 +230,8 @@ def test_products_event_carries_the_metadata(assistant, conversation):
 def test_budget_that_cannot_be_met_gets_a_safety_preface(assistant, conversation):
     result = turn(assistant, "lauamäng alla 3 euro", conversation)
     event = next(e for e in result.events if e.type == "products")
-    assert event.metadata["safety_preface"] and event.metadata["safety_preface"] in result.text
-    assert all(p["outside_budget"] for p in event.products)
+    assert event.metadata.safety_preface and event.metadata.safety_preface in result.text
+    assert all(p.outside_budget for p in event.products)
 
 
 def test_no_results_give_concrete_suggestions(assistant, conversation):

@@ -58,11 +58,11 @@ def test_simulated_backend_runs_the_whole_turn_and_says_it_is_simulated(catalog,
     assert result.decision == "search" and len(result.products) == 3
     timing = result.timing
     assert timing.simulated and "simulated" in timing.backend
-    assert {c["task"] for c in timing.calls} >= {"gift_context", "answer"}
-    assert all(c["simulated"] and c["tokens_estimated"] for c in timing.calls)
-    assert result.intent.context["extractor"].startswith("model:")
+    assert {c.task for c in timing.calls} >= {"gift_context", "answer"}
+    assert all(c.simulated and c.tokens_estimated for c in timing.calls)
+    assert result.intent.context.extractor.startswith("model:")
     for product in result.products:
-        assert product["title"] in result.text
+        assert product.title in result.text
 
 
 def test_parallel_sends_the_skeleton_before_the_model_answers(catalog, conversation):
@@ -72,7 +72,7 @@ def test_parallel_sends_the_skeleton_before_the_model_answers(catalog, conversat
     assert result.timing.ttfc_ms < context.end_ms
     assert result.timing.speculation.startswith("kept")
     products = [e for e in result.events if e.type == "products"]
-    assert [e.metadata["stage"] for e in products] == ["early", "final"]
+    assert [e.metadata.stage for e in products] == ["early", "final"]
     assert products[0].products == products[1].products  # the later event refines the same ids
 
 
@@ -105,7 +105,7 @@ def test_a_model_context_that_changes_the_search_replaces_the_speculation(catalo
         assistant = over(catalog, OllamaBackend("qwen2:1.5b", host=server.url))
         result = run(assistant, "krimiromaanid", conversation, "parallel")
     assert result.timing.speculation.startswith("replaced")
-    assert {p["category"] for p in result.products} == {"Luule"}
+    assert {p.category for p in result.products} == {"Luule"}
 
 
 def test_model_output_is_checked_against_the_catalog(catalog, conversation):
@@ -116,9 +116,9 @@ def test_model_output_is_checked_against_the_catalog(catalog, conversation):
         assistant = over(catalog, OllamaBackend("qwen2:1.5b", host=server.url))
         result = run(assistant, "krimiromaanid", conversation, "sequential")
     context = result.intent.context
-    assert context["category"] == "Krimi"  # the rules' reading stands
-    assert context["budget"] is None and context["age"] is None and context["authors"] == []
-    notes = " ".join(context["model_notes"])
+    assert context.category == "Krimi"  # the rules' reading stands
+    assert context.budget is None and context.age is None and context.authors == []
+    notes = " ".join(context.model_notes)
     assert "Vampire Romance" in notes and "budget" in notes and "age" in notes
 
 
@@ -145,7 +145,7 @@ def test_every_fault_falls_back_to_the_rules_and_the_turn_completes(catalog, con
         result = run(over(catalog, backend), "krimiromaanid alla 20 euro", conversation)
     assert not result.errors and result.decision == "search" and result.products
     assert result.timing.fallbacks, "the stream must say that the rules stood in"
-    assert any(c["error"] for c in result.timing.calls)
+    assert any(c.error for c in result.timing.calls)
     assert result.timing.total_ms < SETTINGS.turn_timeout_ms
     assert result.text  # the templates answered when the model could not
 
@@ -165,9 +165,9 @@ def test_groq_reports_real_token_counts(catalog, conversation):
         result = run(over(catalog, GroqBackend("llama-3.1-8b-instant", api_key="gsk_test",
                                                base_url=server.url)), "krimiromaanid", conversation,
                      "sequential")
-    calls = {c["task"]: c for c in result.timing.calls}
-    assert (calls["gift_context"]["prompt_tokens"], calls["gift_context"]["completion_tokens"]) == (120, 30)
-    assert not calls["gift_context"]["tokens_estimated"]
+    calls = {c.task: c for c in result.timing.calls}
+    assert (calls["gift_context"].prompt_tokens, calls["gift_context"].completion_tokens) == (120, 30)
+    assert not calls["gift_context"].tokens_estimated
     assert "Siin on head krimiromaanid." in result.text
 
 
@@ -178,8 +178,8 @@ def test_the_call_cache_makes_a_rerun_instant_and_marks_it(fresh_catalog):
                           model_settings=ModelSettings(cache=True))
     first = run(assistant, "luule", "cache-1", "sequential")
     again = run(assistant, "luule", "cache-2", "sequential")
-    assert not any(c["cached"] for c in first.timing.calls)
-    assert all(c["cached"] for c in again.timing.calls)
+    assert not any(c.cached for c in first.timing.calls)
+    assert all(c.cached for c in again.timing.calls)
     assert again.text == first.text
 
 

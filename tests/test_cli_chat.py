@@ -7,7 +7,7 @@ import sys
 
 from protocol import assert_protocol
 
-from toolkit.core.events import parse_event
+from toolkit.assistant.events import parse_event
 
 
 def chat(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -1,11 +1,8 @@
 import pytest
 
-from toolkit.assistant.context import (
-    MemoryView,
-    RuleContextExtractor,
-    parse_age,
-    parse_budget,
-)
+from toolkit.assistant.context import MemoryView
+from toolkit.assistant.rules import RuleContextExtractor
+from toolkit.assistant.vocabulary import parse_age, parse_budget
 from toolkit.shop.taxonomy import Taxonomy
 from toolkit.shop.text import detect_language
 

@@ -80,17 +80,17 @@ def gutenberg_assistant(gutenberg):
 def test_assistant_on_an_unseen_english_catalog(gutenberg_assistant):
     by_author = gutenberg_assistant.ask("something by Jane Austen", "g1")
     assert by_author.intent.intent == "author_search" and by_author.intent.language == "en"
-    assert {p["author"] for p in by_author.products} == {"Austen, Jane"}
+    assert {p.author for p in by_author.products} == {"Austen, Jane"}
     assert "Jane Austen" in by_author.text  # named as a person writes it, not "Austen, Jane"
     character = gutenberg_assistant.ask("Sherlock Holmes", "g2")
-    assert character.intent.context["authors"] == []
-    assert all("Doyle" in (p["author"] or "") for p in character.products)
+    assert character.intent.context.authors == []
+    assert all("Doyle" in (p.author or "") for p in character.products)
     more = gutenberg_assistant.ask("show me more", "g2")
-    assert more.products and not {p["id"] for p in more.products} & {p["id"] for p in character.products}
+    assert more.products and not {p.id for p in more.products} & {p.id for p in character.products}
 
 
 def test_ambiguous_category_words_do_not_force_a_filter(gutenberg_assistant):
     result = gutenberg_assistant.ask("detective stories under 15 euros", "g3")
     assert result.decision == "search" and result.products
-    assert result.intent.context["category"] is None and result.intent.context["category_hints"]
-    assert all(p["price"] <= 15 for p in result.products)
+    assert result.intent.context.category is None and result.intent.context.category_hints
+    assert all(p.price <= 15 for p in result.products)

@@ -1,8 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from toolkit.core.events import DoneEvent, SkeletonEvent, Span, TextEvent, TimingEvent, parse_event
-from toolkit.core.timing import TurnClock
+from toolkit.assistant.events import DoneEvent, SkeletonEvent, TextEvent, TimingEvent, parse_event
+from toolkit.core.timing import Span, TurnClock
 
 
 def test_events_parse_from_json_lines_by_type():

@@ -1,11 +1,8 @@
 from toolkit.assistant.context import Budget, GiftContext
-from toolkit.assistant.memory import (
-    ConversationMemory,
-    ConversationState,
-    carry_over,
-    plan_search,
-    remember_turn,
-)
+from toolkit.assistant.memory import ConversationMemory, ConversationState, remember_turn
+from toolkit.assistant.routing import carry_over
+from toolkit.assistant.search import plan_search
+from toolkit.shop.search import ProductHit
 from toolkit.shop.taxonomy import Taxonomy
 
 SHOWN = [{"id": "a", "title": "A", "price": 10.0, "author": "X"},
@@ -22,18 +19,18 @@ def state(**fields) -> ConversationState:
 
 def test_show_more_is_served_from_memory_while_it_lasts(catalog):
     plan = plan_search(GiftContext(intent="show_more_products"), state())
-    assert [p["id"] for p in plan.from_memory] == [p["id"] for p in MORE]
+    assert [p.id for p in plan.from_memory] == [p["id"] for p in MORE]
     exhausted = plan_search(GiftContext(intent="show_more_products"), state(candidates=[]))
     assert exhausted.from_memory is None and set(exhausted.filters.exclude_ids) == {"a", "b", "c"}
 
 
 def test_cheaper_is_floor_of_70_percent_of_the_average(catalog):
     ctx = GiftContext(intent="cheaper_alternatives")
-    carry_over(ctx, state(), Taxonomy.from_catalog(catalog))
+    ctx = carry_over(ctx, state(), Taxonomy.from_catalog(catalog))
     assert ctx.budget.max == 14.0  # floor(0.7 * 61 / 3) = floor(14.23)
     assert ctx.category == "Krimi" and "category" in ctx.carried
     plan = plan_search(ctx, state())
-    assert all(p["price"] <= 14 for p in plan.from_memory)
+    assert all(p.price <= 14 for p in plan.from_memory)
 
 
 def test_cheapest_drops_budget_and_exclusions():
@@ -46,17 +43,19 @@ def test_gift_search_drops_a_carried_book_only_category(catalog):
     taxonomy = Taxonomy.from_catalog(catalog)
     assert taxonomy.book_only("Krimi") and not taxonomy.book_only("Kruusid")
     ctx = GiftContext(intent="show_more_products", product_type_hints=["Kingitused"])
-    carry_over(ctx, state(product_type="Kingitused"), taxonomy)
+    ctx = carry_over(ctx, state(product_type="Kingitused"), taxonomy)
     assert ctx.category is None
 
 
 def test_remember_turn_tracks_authors_and_exclusions():
     memory = ConversationState()
     ctx = GiftContext(intent="author_search", authors=["Oskar Luts"], category="Eesti klassika")
-    from toolkit.assistant.memory import SearchPlan
-    remember_turn(memory, ctx, plan=SearchPlan(query="luts"), shown=SHOWN, candidates=MORE)
+    memory = remember_turn(memory, ctx, query="luts", hints=[],
+                           shown=[ProductHit(**p) for p in SHOWN],
+                           candidates=[ProductHit(**p) for p in MORE])
     assert memory.last_author == "Oskar Luts" and memory.shown_ids == ["a", "b", "c"]
-    assert memory.category == "Eesti klassika" and memory.turns == 1 and memory.candidates == MORE
+    assert memory.category == "Eesti klassika" and memory.turns == 1
+    assert [p.id for p in memory.candidates] == [p["id"] for p in MORE]
 
 
 def test_state_round_trips_through_duckdb(fresh_catalog):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from toolkit.core.events import (
+from toolkit.assistant.events import (
     DoneEvent,
     IntentEvent,
-    ModuleEvent,
-    OutlineEvent,
     ProductsEvent,
-    ProgressEvent,
     SkeletonEvent,
-    Span,
     TextEvent,
     TimingEvent,
 )
+from toolkit.core.timing import Span
+from toolkit.shop.search import ProductHit
+from toolkit.syllabus.events import ModuleEvent, OutlineEvent, ProgressEvent
 from toolkit.views.notebook import (
     ChatTurnView,
     CompareView,
@@ -29,7 +28,7 @@ EVIL = {"id": "X1", "title": "<script>alert('x')</script>", "author": "<b>bold</
 
 
 def test_product_text_is_escaped():
-    html = card_html(EVIL)
+    html = card_html(ProductHit(**EVIL))
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;bold" in html
     assert "popular" in html
 
@@ -79,7 +78,7 @@ def test_syllabus_view_shows_progress_and_cards():
                              modules=[{"number": 1, "title": "A", "scope": ""},
                                       {"number": 2, "title": "B", "scope": ""}]))
     view.render(ModuleEvent(number=2, module={"number": 2, "title": "B<script>", "topics": ["t"],
-                                              "estimated_hours": 3}))
+                                              "objectives": ["o"], "estimated_hours": 3}))
     view.render(ProgressEvent(done=1, failed=0, total=2))
     view.render(ModuleEvent(number=1, module=None, error="ModelTimeout"))
     view.render(ProgressEvent(done=1, failed=1, total=2))

@@ -37,10 +37,10 @@ def test_chat_searches_and_remembers(app):
     assert "tk-card" in text and "Kõik mahuvad eelarvesse" in text
     assert any("decision: **search**" in c.value for c in app.caption)
     first = [m for m in app.session_state["messages"] if m["role"] == "assistant"][-1]
-    shown = {p["id"] for p in first["products"]}
+    shown = {p.id for p in first["products"]}
     app.chat_input[0].set_value("näita veel").run()
     more = [m for m in app.session_state["messages"] if m["role"] == "assistant"][-1]
-    assert more["products"] and not shown & {p["id"] for p in more["products"]}
+    assert more["products"] and not shown & {p.id for p in more["products"]}
     assert any("Timing" in e.label for e in app.expander)
 
 

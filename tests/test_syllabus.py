@@ -11,10 +11,10 @@ import pytest
 from fake_servers import Reply, fake_ollama
 
 from toolkit.core.errors import SyllabusError
-from toolkit.core.events import parse_syllabus_event
 from toolkit.llm import ModelClient, OfflineBackend, SimulatedBackend
 from toolkit.llm.ollama import OllamaBackend
 from toolkit.syllabus import Module, Syllabus, SyllabusGenerator, SyllabusRequest
+from toolkit.syllabus.events import parse_syllabus_event
 from toolkit.syllabus.generate import find_overlaps
 
 
@@ -69,7 +69,7 @@ def test_parallel_streams_modules_as_they_complete_and_keeps_outline_order():
                       if a is not b and a.start_ms < b.end_ms and b.start_ms < a.end_ms)
     assert overlapping > 0  # several module calls ran at once
     assert max(sum(1 for b in modules if b.start_ms <= a.start_ms < b.end_ms) for a in modules) <= 4
-    assert timing.simulated and all(c["simulated"] for c in timing.calls)
+    assert timing.simulated and all(c.simulated for c in timing.calls)
 
 
 def test_sequential_runs_one_call_at_a_time():
@@ -83,8 +83,8 @@ def test_sequential_runs_one_call_at_a_time():
 def test_every_call_records_its_prompt_tokens_and_prompts_stay_small():
     _, events = run(offline_generator(), SyllabusRequest("geology", modules=8))
     calls = next(e for e in events if e.type == "timing").calls
-    assert len(calls) == 9 and all(c["prompt_tokens"] for c in calls)
-    assert max(c["prompt_tokens"] for c in calls) <= 160
+    assert len(calls) == 9 and all(c.prompt_tokens for c in calls)
+    assert max(c.prompt_tokens for c in calls) <= 160
 
 
 def test_each_module_prompt_carries_the_whole_outline():

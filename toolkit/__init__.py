@@ -1,25 +1,114 @@
-"""A Jupyter-native toolkit for LLM pipelines that must feel fast.
+"""A Jupyter-native toolkit for LLM pipelines that must feel fast: a gift and book shop assistant
+and syllabus generation over a DuckDB product catalog.
 
-The catalog and its search are the ground everything else stands on:
+    from toolkit import Assistant, Catalog, SyllabusGenerator, search_products
 
-    from toolkit import Catalog, SearchFilters, search_products
-    catalog = Catalog.open()                       # the default catalog, created on first use
-    result = search_products(catalog, "krimiromaanid", SearchFilters(max_price=20))
+    assistant = Assistant.open()                         # the default catalog, offline
+    result = assistant.ask("krimiromaanid alla 20 euro")
+    async for event in assistant.stream("näita veel"): ...
+
+    catalog = Catalog.open()
+    search_products(catalog, "krimiromaanid", SearchFilters(max_price=20))
+
+The parts: `toolkit.core` (errors, settings, timing), `toolkit.shop` (catalog, search),
+`toolkit.llm` (model backends), `toolkit.assistant` (one module per step, the orchestrators),
+`toolkit.syllabus`, `toolkit.views` (HTML and notebook widgets). The names below are imported on
+first use, so `import toolkit` (and the CLI) stays quick.
 """
 
-from toolkit.core.errors import CatalogError, CatalogImportError, SearchError, ToolkitError
-from toolkit.shop.catalog import Catalog, ImportReport
-from toolkit.shop.search import ProductHit, SearchFilters, SearchResult, search_products
+from __future__ import annotations
 
-__all__ = [
-    "Catalog",
-    "CatalogError",
-    "CatalogImportError",
-    "ImportReport",
-    "ProductHit",
-    "SearchError",
-    "SearchFilters",
-    "SearchResult",
-    "ToolkitError",
-    "search_products",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.2.0"
+
+# public name -> the module that defines it
+_EXPORTS = {
+    # the assistant and its event protocol
+    "Assistant": "toolkit.assistant.assistant",
+    "Turn": "toolkit.assistant.turn",
+    "TurnResult": "toolkit.assistant.turn",
+    "Event": "toolkit.assistant.events",
+    "IntentEvent": "toolkit.assistant.events",
+    "SkeletonEvent": "toolkit.assistant.events",
+    "ProductsEvent": "toolkit.assistant.events",
+    "TextEvent": "toolkit.assistant.events",
+    "SuggestionsEvent": "toolkit.assistant.events",
+    "TimingEvent": "toolkit.assistant.events",
+    "ErrorEvent": "toolkit.core.events",
+    "DoneEvent": "toolkit.assistant.events",
+    "parse_event": "toolkit.assistant.events",
+    "GiftContext": "toolkit.assistant.context",
+    # the syllabus
+    "SyllabusGenerator": "toolkit.syllabus.generate",
+    "SyllabusRequest": "toolkit.syllabus.generate",
+    "Syllabus": "toolkit.syllabus.models",
+    "SyllabusEvent": "toolkit.syllabus.events",
+    # the shop
+    "Catalog": "toolkit.shop.catalog",
+    "ImportReport": "toolkit.shop.catalog",
+    "ProductHit": "toolkit.shop.search",
+    "SearchFilters": "toolkit.shop.search",
+    "SearchResult": "toolkit.shop.search",
+    "search_products": "toolkit.shop.search",
+    # settings and errors
+    "Settings": "toolkit.core.settings",
+    "AssistantSettings": "toolkit.core.settings",
+    "ModelSettings": "toolkit.core.settings",
+    "ToolkitError": "toolkit.core.errors",
+    "SettingsError": "toolkit.core.errors",
+    "CatalogError": "toolkit.core.errors",
+    "CatalogImportError": "toolkit.core.errors",
+    "SearchError": "toolkit.core.errors",
+    "SyllabusError": "toolkit.core.errors",
+    "ModelError": "toolkit.core.errors",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolkit' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # the next access is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # what the names are, for type checkers and editors
+    from toolkit.assistant.assistant import Assistant
+    from toolkit.assistant.context import GiftContext
+    from toolkit.assistant.events import (
+        DoneEvent,
+        Event,
+        IntentEvent,
+        ProductsEvent,
+        SkeletonEvent,
+        SuggestionsEvent,
+        TextEvent,
+        TimingEvent,
+        parse_event,
+    )
+    from toolkit.assistant.turn import Turn, TurnResult
+    from toolkit.core.errors import (
+        CatalogError,
+        CatalogImportError,
+        ModelError,
+        SearchError,
+        SettingsError,
+        SyllabusError,
+        ToolkitError,
+    )
+    from toolkit.core.events import ErrorEvent
+    from toolkit.core.settings import AssistantSettings, ModelSettings, Settings
+    from toolkit.shop.catalog import Catalog, ImportReport
+    from toolkit.shop.search import ProductHit, SearchFilters, SearchResult, search_products
+    from toolkit.syllabus.events import SyllabusEvent
+    from toolkit.syllabus.generate import SyllabusGenerator, SyllabusRequest
+    from toolkit.syllabus.models import Syllabus

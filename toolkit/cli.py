@@ -13,17 +13,26 @@ Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import importlib.abc
+import importlib.machinery
 import json
 import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, get_args
 
+from toolkit import __version__
 from toolkit.core.errors import ToolkitError
-from toolkit.core.settings import ModelSettings, default_db_path
-from toolkit.llm.backends import BACKENDS
+from toolkit.core.settings import BackendName, ModelSettings, Settings, default_db_path
 from toolkit.llm.simulated import PROFILES
-from toolkit.shop.catalog import Catalog
-from toolkit.shop.search import SearchFilters, search_products
+
+if TYPE_CHECKING:
+    from toolkit.assistant.events import Event
+    from toolkit.shop.search import SearchResult
+    from toolkit.syllabus.events import SyllabusEvent
+
+BACKENDS = get_args(BackendName)
 
 
 def _db_option() -> argparse.ArgumentParser:
@@ -35,7 +44,9 @@ def _db_option() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     db = _db_option()
-    parser = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m toolkit",
+                                     description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"toolkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     catalog = commands.add_parser("catalog", help="inspect or replace the product catalog")
@@ -95,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_info(info: dict) -> None:
+def _print_info(info: dict[str, Any]) -> None:
     print(f"catalog   {info['path']}")
     print(f"source    {info.get('source', '-')} (imported {info.get('imported_at', '-')})")
     print(f"products  {info['products']:,}")
@@ -112,7 +123,7 @@ def _print_info(info: dict) -> None:
         print(f"  {count:6,}  {name}")
 
 
-def _print_search(result) -> None:
+def _print_search(result: SearchResult) -> None:
     for warning in result.warnings:
         print(f"! {warning.message}")
     for rank, hit in enumerate(result.products, 1):
@@ -128,30 +139,39 @@ def _print_search(result) -> None:
           f"{result.diversity.distinct_authors_top3} authors in the top 3")
 
 
-def _render_event(event) -> None:
+def _render_event(event: Event) -> None:
     """A readable transcript: the face shows events, it decides nothing."""
-    kind = event.type
-    if kind == "intent":
+    from toolkit.assistant.events import (
+        ErrorEvent,
+        IntentEvent,
+        ProductsEvent,
+        SkeletonEvent,
+        SuggestionsEvent,
+        TextEvent,
+        TimingEvent,
+    )
+
+    if isinstance(event, IntentEvent):
         print(f"[{event.decision}] intent {event.intent} (confidence {event.confidence:.2f}, "
               f"{event.language})")
-    elif kind == "skeleton":
+    elif isinstance(event, SkeletonEvent):
         print("▒" * 3 + f" loading {event.count} products…")
-    elif kind == "text":
+    elif isinstance(event, TextEvent):
         print(event.delta, end="", flush=True)
-    elif kind == "products":
-        if event.metadata.get("stage") == "final" and event.metadata.get("refines"):
+    elif isinstance(event, ProductsEvent):
+        if event.metadata.refines:
             return  # the same cards again, refined: nothing new to print in a terminal
         print()
         for product in event.products:
-            badge = "★" if product.get("in_popular_list") else " "
-            author = f" — {product['author']}" if product.get("author") else ""
-            print(f"  ┃ {badge} {product['title']}{author}  {product['price']:.2f} €  "
-                  f"[{product.get('category') or product.get('product_type') or '-'}]")
-    elif kind == "suggestions":
+            badge = "★" if product.in_popular_list else " "
+            author = f" — {product.author}" if product.author else ""
+            print(f"  ┃ {badge} {product.title}{author}  {product.price:.2f} €  "
+                  f"[{product.category or product.product_type or '-'}]")
+    elif isinstance(event, SuggestionsEvent):
         print("\n" + "  ".join(f"› {item}" for item in event.items))
-    elif kind == "error":
+    elif isinstance(event, ErrorEvent):
         print(f"\n! {event.message}", file=sys.stderr)
-    elif kind == "timing":
+    elif isinstance(event, TimingEvent):
         print(f"\n── timing ({event.mode}, {event.backend}) ──")
         if event.backend_note and (event.backend != "offline" or event.backend_note.startswith("auto")):
             print(f"  backend: {event.backend_note}")
@@ -160,12 +180,12 @@ def _render_event(event) -> None:
         for fallback in event.fallbacks:
             print(f"  fallback: {fallback}")
         for call in event.calls:
-            tokens = f"{call['prompt_tokens']}+{call['completion_tokens']} tokens" + (
-                " (estimated)" if call["tokens_estimated"] else "")
-            flags = " cached" if call["cached"] else ""
-            flags += " SIMULATED" if call["simulated"] else ""
-            print(f"  model call {call['task']:13} {call['duration_ms']:8.1f} ms  {tokens}{flags}"
-                  + (f"  ! {call['error']}" if call["error"] else ""))
+            tokens = f"{call.prompt_tokens}+{call.completion_tokens} tokens" + (
+                " (estimated)" if call.tokens_estimated else "")
+            flags = " cached" if call.cached else ""
+            flags += " SIMULATED" if call.simulated else ""
+            print(f"  model call {call.task:13} {call.duration_ms:8.1f} ms  {tokens}{flags}"
+                  + (f"  ! {call.error}" if call.error else ""))
         figures = [("time to first chunk", event.ttfc_ms), ("context", event.context_ms),
                    ("search", event.search_ms), ("products sent at", event.products_ms),
                    ("total", event.total_ms)]
@@ -178,31 +198,30 @@ def _render_event(event) -> None:
             print(f"  {span.name:12} {' ' * start}{'█' * width} {span.end_ms - span.start_ms:.2f} ms")
 
 
-def _model_settings(args: argparse.Namespace) -> ModelSettings:
-    """The environment's model settings with --profile and --time-scale applied."""
+def _model_settings(args: argparse.Namespace, settings: Settings) -> ModelSettings:
+    """The model settings with --profile and --time-scale applied (validated like the rest)."""
     overrides = {k: v for k, v in (("simulated_profile", args.profile),
                                    ("time_scale", args.time_scale)) if v is not None}
-    return ModelSettings.from_env().replace(**overrides)
+    return settings.model.replace(**overrides)
 
 
-def _chat(args: argparse.Namespace) -> int:
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     import logging
 
     from toolkit.assistant import Assistant
-    from toolkit.core.settings import AssistantSettings
 
-    settings = AssistantSettings.from_env()
+    assistant_settings = settings.assistant
     if args.debug:
-        settings = settings.replace(debug=True)
-    if settings.debug:
+        assistant_settings = assistant_settings.replace(debug=True)
+    if assistant_settings.debug:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
 
     async def turn() -> bool:
         failed = False
-        model_settings = _model_settings(args)
-        with Assistant.open(args.db, settings=settings, backend=args.backend,
-                            model_settings=model_settings) as assistant:
+        async with await Assistant.aopen(args.db or settings.db_path, settings=assistant_settings,
+                                         backend=args.backend,
+                                         model_settings=_model_settings(args, settings)) as assistant:
             async for event in assistant.stream(args.message, args.conversation, mode=args.mode):
                 failed |= event.type == "error"
                 if args.json:
@@ -214,44 +233,52 @@ def _chat(args: argparse.Namespace) -> int:
     return 0 if asyncio.run(turn()) else 1
 
 
-def _render_syllabus_event(event) -> None:
-    kind = event.type
-    if kind == "outline":
+def _render_syllabus_event(event: SyllabusEvent) -> None:
+    from toolkit.core.events import ErrorEvent
+    from toolkit.syllabus.events import (
+        ModuleEvent,
+        OutlineEvent,
+        ProgressEvent,
+        SyllabusTimingEvent,
+    )
+
+    if isinstance(event, OutlineEvent):
         print(f"# {event.title}\n  {event.audience}")
         if event.note:
             print(f"  note: {event.note}")
         for module in event.modules:
-            print(f"  {module['number']:2}. {module['title']}")
-    elif kind == "module":
-        took = f"{event.call['duration_ms'] / 1000:.1f} s" if event.call else "-"
+            print(f"  {module.number:2}. {module.title}")
+    elif isinstance(event, ModuleEvent):
+        took = f"{event.call.duration_ms / 1000:.1f} s" if event.call else "-"
         if event.module is None:
             print(f"✗ module {event.number} failed after {took}: {event.error}")
         else:
-            print(f"✓ module {event.number}: {event.module['title']} ({took})")
-    elif kind == "progress":
+            print(f"✓ module {event.number}: {event.module.title} ({took})")
+    elif isinstance(event, ProgressEvent):
         print(f"  [{'█' * event.done}{'✗' * event.failed}{'·' * (event.total - event.done - event.failed)}]"
               f" {event.done}/{event.total}")
-    elif kind == "error":
+    elif isinstance(event, ErrorEvent):
         print(f"! {event.message}", file=sys.stderr)
-    elif kind == "timing":
+    elif isinstance(event, SyllabusTimingEvent):
         simulated = " — SIMULATED latency" if event.simulated else ""
         print(f"\n── timing ({event.mode}, concurrency {event.concurrency}, {event.backend}{simulated}) ──")
         print("  " + " · ".join(f"{k[:-3]} {v / 1000:.2f} s" for k, v in event.phases.items())
               + f" · total {event.total_ms / 1000:.2f} s")
         for call in event.calls:
-            tokens = f"{call['prompt_tokens']}+{call['completion_tokens']} tokens" + (
-                " (estimated)" if call["tokens_estimated"] else "")
-            note = f"  ! {call['warning']}" if call["warning"] else ""
-            note += f"  ! {call['error']}" if call["error"] else ""
-            print(f"  {call['task']:17} {call['duration_ms'] / 1000:7.2f} s  {tokens}{note}")
+            tokens = f"{call.prompt_tokens}+{call.completion_tokens} tokens" + (
+                " (estimated)" if call.tokens_estimated else "")
+            note = f"  ! {call.warning}" if call.warning else ""
+            note += f"  ! {call.error}" if call.error else ""
+            print(f"  {call.task:17} {call.duration_ms / 1000:7.2f} s  {tokens}{note}")
 
 
-def _syllabus(args: argparse.Namespace) -> int:
+def _syllabus(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
+    from toolkit.syllabus.events import SyllabusDoneEvent
 
-    model_settings = _model_settings(args)
+    model_settings = _model_settings(args, settings)
     if args.backend == "simulated" and args.profile is None and \
             model_settings.simulated_profile == "groq-llama3-8b":
         # The reference's syllabus model, unless a profile was asked for.
@@ -260,21 +287,20 @@ def _syllabus(args: argparse.Namespace) -> int:
     run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency,
                                         args.language))
 
-    async def consume() -> dict | None:
+    async def consume() -> Syllabus | None:
         final = None
         async for event in run:
             if args.json:
                 print(event.model_dump_json(), flush=True)
             else:
                 _render_syllabus_event(event)
-            if event.type == "done":
+            if isinstance(event, SyllabusDoneEvent):
                 final = event.syllabus
         return final
 
-    final = asyncio.run(consume())
-    if final is None:
+    syllabus = asyncio.run(consume())
+    if syllabus is None:
         return 1
-    syllabus = Syllabus.model_validate(final)
     if args.out:
         args.out.write_text(syllabus.to_markdown(), encoding="utf-8")
         if not args.json:
@@ -284,24 +310,29 @@ def _syllabus(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
-        return _chat(args)
+        return _chat(args, settings)
     if args.command == "syllabus":
-        return _syllabus(args)
+        return _syllabus(args, settings)
+    from toolkit.shop.catalog import Catalog
+
+    db = args.db or settings.db_path
     if args.command == "catalog" and args.catalog_command == "import":
-        with Catalog.open(args.db, seed_default=False) as catalog:
+        with Catalog.open(db, seed_default=False) as catalog:
             report = catalog.import_file(args.file)
         print(f"imported {report.rows:,} products from {report.path} in {report.seconds:.1f} s "
               f"into {catalog.path}; the previous catalog was replaced")
         if report.ignored_columns:
             print(f"ignored columns: {', '.join(report.ignored_columns)}")
         return 0
-    with Catalog.open(args.db) as catalog:
+    with Catalog.open(db) as catalog:
         if args.command == "catalog":
             info = catalog.info()
             print(json.dumps(info, ensure_ascii=False, indent=2)) if args.json else _print_info(info)
             return 0
+        from toolkit.shop.search import SearchFilters, search_products
+
         filters = SearchFilters.build(
             min_price=args.min_price, max_price=args.max_price, categories=args.category,
             product_types=args.product_type, authors=args.author, age=args.age,
@@ -315,11 +346,27 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
 
+class _WithoutPandas(importlib.abc.MetaPathFinder):
+    """Makes pandas look absent to this process.
+
+    DuckDB imports pandas on the first query with parameters when pandas is installed (about
+    0.35 s here), to recognise DataFrames among them; the CLI binds none. Absent, DuckDB tries
+    again on each such query, which costs about 0.1 ms: a turn runs a few dozen."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname == "pandas" or fullname.startswith("pandas."):
+            raise ModuleNotFoundError("the toolkit CLI does not use pandas", name=fullname)
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas())
     try:
-        return run(args)
+        return run(args, Settings.from_env())
     except ToolkitError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Protocol
 
-from toolkit.assistant.context import GiftContext, occasion_label, recipient_label
+from toolkit.assistant.context import Budget, GiftContext
+from toolkit.assistant.search import RefinementIdeas
+from toolkit.assistant.vocabulary import occasion_label, recipient_label
 from toolkit.llm.offline import word_chunks
 from toolkit.shop import lexicon
-from toolkit.shop.search import SearchResult
+from toolkit.shop.search import ProductHit, SearchResult
 from toolkit.shop.taxonomy import natural_name
 
 CHUNK_WORDS = 4  # words per streamed text delta
@@ -30,17 +32,18 @@ def price_text(price: float, language: str) -> str:
     return f"€{price:.2f}"
 
 
-def budget_text(budget, language: str) -> str | None:
+def budget_text(budget: Budget | None, language: str) -> str | None:
     if budget is None or (budget.min is None and budget.max is None):
         return None
     low, high = budget.min, budget.max
-    if language == "et":
-        if low is not None and high is not None:
-            return f"{price_text(low, 'et')} kuni {price_text(high, 'et')}"
-        return f"kuni {price_text(high, 'et')}" if high is not None else f"alates {price_text(low, 'et')}"
+    et = language == "et"
     if low is not None and high is not None:
-        return f"{price_text(low, 'en')} to {price_text(high, 'en')}"
-    return f"up to {price_text(high, 'en')}" if high is not None else f"from {price_text(low, 'en')}"
+        return (f"{price_text(low, 'et')} kuni {price_text(high, 'et')}" if et
+                else f"{price_text(low, 'en')} to {price_text(high, 'en')}")
+    if high is not None:
+        return f"kuni {price_text(high, 'et')}" if et else f"up to {price_text(high, 'en')}"
+    assert low is not None  # one of the two is set
+    return f"alates {price_text(low, 'et')}" if et else f"from {price_text(low, 'en')}"
 
 
 def display_name(name: str | None, language: str) -> str | None:
@@ -80,8 +83,8 @@ _ABOUT = {
 }
 
 
-def _about(product: dict, language: str) -> str:
-    for name in (product.get("category"), product.get("product_type")):
+def _about(product: ProductHit, language: str) -> str:
+    for name in (product.category, product.product_type):
         for word in (name or "").split():
             for concept in lexicon.concepts_for(word, inflected=True):
                 if concept.key in _ABOUT:
@@ -172,7 +175,7 @@ def conversational_reply(ctx: GiftContext) -> tuple[str, list[str]]:
     return text, suggestions
 
 
-def inquiry_reply(ctx: GiftContext, product: dict | None) -> tuple[str, list[str]]:
+def inquiry_reply(ctx: GiftContext, product: ProductHit | None) -> tuple[str, list[str]]:
     en = ctx.language == "en"
     if product is None:
         return (("Which of the products shown do you mean? Tell me its title or its place in "
@@ -180,9 +183,9 @@ def inquiry_reply(ctx: GiftContext, product: dict | None) -> tuple[str, list[str
                 ("Millist näidatud toodet silmas pead? Kirjuta selle pealkiri või järjekorranumber "
                  "(esimene, teine, kolmas)."),
                 ["The first one", "Show me more"] if en else ["Räägi esimesest", "Näita veel"])
-    title, price = product.get("title", ""), price_text(product.get("price", 0.0), ctx.language)
-    author = natural_name(product["author"]) if product.get("author") else None
-    kind = display_name(product.get("category") or product.get("product_type"), ctx.language)
+    title, price = product.title, price_text(product.price, ctx.language)
+    author = natural_name(product.author) if product.author else None
+    kind = display_name(product.category or product.product_type, ctx.language)
     parts = []
     if en:
         parts.append(f"“{title}”" + (f" by {author}" if author else "") + f" costs {price}.")
@@ -192,7 +195,7 @@ def inquiry_reply(ctx: GiftContext, product: dict | None) -> tuple[str, list[str
         parts.append(f"„{title}“" + (f" ({author})" if author else "") + f" maksab {price}.")
         if kind:
             parts.append(f"Kategooria: {kind}. {_about(product, 'et')}")
-    age_min, age_max = product.get("age_min"), product.get("age_max")
+    age_min, age_max = product.age_min, product.age_max
     if ctx.age is not None:
         fits = (age_min is None or age_min <= ctx.age) and (age_max is None or age_max >= ctx.age)
         if en:
@@ -206,7 +209,7 @@ def inquiry_reply(ctx: GiftContext, product: dict | None) -> tuple[str, list[str
     elif age_min is not None:
         parts.append(f"Recommended age: {age_min}{'–' + str(age_max) if age_max else '+'}." if en
                      else f"Soovitatav vanus: {age_min}{'–' + str(age_max) if age_max else '+'}.")
-    if product.get("in_popular_list"):
+    if product.in_popular_list:
         parts.append("It is one of our popular picks." if en else "See on üks meie populaarsemaid valikuid.")
     suggestions = (["More by this author", "Something cheaper", "Show me more"] if en and author
                    else ["Something cheaper", "Show me more"] if en
@@ -215,23 +218,23 @@ def inquiry_reply(ctx: GiftContext, product: dict | None) -> tuple[str, list[str
     return " ".join(parts), suggestions
 
 
-def no_results_reply(ctx: GiftContext, ideas: dict) -> tuple[str, list[str]]:
+def no_results_reply(ctx: GiftContext, ideas: RefinementIdeas) -> tuple[str, list[str]]:
     """A refinement with concrete suggestions when a search found nothing: never empty."""
     en = ctx.language == "en"
     lines = ["I could not find anything that matches all of that." if en else
              "Ma ei leidnud midagi, mis vastaks kõigile soovidele."]
     suggestions = []
-    if ideas.get("cheapest_price") is not None:
-        wider = price_text(ideas["cheapest_price"], ctx.language)
+    if ideas.cheapest_price is not None and ideas.suggested_max is not None:
+        wider = price_text(ideas.cheapest_price, ctx.language)
         lines.append(f"The closest products start at {wider}: you could widen the budget." if en
                      else f"Lähimad tooted algavad hinnast {wider}: võiksid eelarvet suurendada.")
-        suggestions.append(f"Up to {ideas['suggested_max']:.0f} euros" if en
-                           else f"Kuni {ideas['suggested_max']:.0f} eurot")
-    for category in ideas.get("categories", [])[:2]:
+        suggestions.append(f"Up to {ideas.suggested_max:.0f} euros" if en
+                           else f"Kuni {ideas.suggested_max:.0f} eurot")
+    for category in ideas.categories[:2]:
         name = display_name(category, ctx.language)
         suggestions.append(name.capitalize() if name else category)
-    if ideas.get("categories"):
-        names = ", ".join(display_name(c, ctx.language) or c for c in ideas["categories"][:3])
+    if ideas.categories:
+        names = ", ".join(display_name(c, ctx.language) or c for c in ideas.categories[:3])
         lines.append(f"Popular categories to try: {names}." if en
                      else f"Proovi mõnda teist kategooriat: {names}.")
     lines.append("Or tell me more about the person the gift is for." if en
@@ -300,29 +303,29 @@ def safety_preface(ctx: GiftContext, result: SearchResult | None) -> str | None:
     return None
 
 
-def product_lines(ctx: GiftContext, products: list[dict]) -> str:
+def product_lines(ctx: GiftContext, products: list[ProductHit]) -> str:
     en = ctx.language == "en"
     lines = []
     for i, product in enumerate(products, 1):
-        title = f"“{product['title']}”" if en else f"„{product['title']}“"
-        author = natural_name(product["author"]) if product.get("author") else None
+        title = f"“{product.title}”" if en else f"„{product.title}“"
+        author = natural_name(product.author) if product.author else None
         who = (f" by {author}" if en else f" ({author})") if author else ""
-        price = price_text(product["price"], ctx.language)
+        price = price_text(product.price, ctx.language)
         marks = []
-        if product.get("outside_budget"):
+        if product.outside_budget:
             marks.append("just above the budget" if en else "veidi üle eelarve")
-        if product.get("in_popular_list"):
+        if product.in_popular_list:
             marks.append("a popular pick" if en else "populaarne valik")
         note = f" ({', '.join(marks)})" if marks else ""
         lines.append(f"{i}. {title}{who}, {price}{note}. {_about(product, ctx.language)}")
     return " ".join(lines)
 
 
-def closing(ctx: GiftContext, products: list[dict]) -> str:
+def closing(ctx: GiftContext, products: list[ProductHit]) -> str:
     en = ctx.language == "en"
     budget = ctx.budget
     within = budget is not None and budget.max is not None and all(
-        p["price"] <= budget.max for p in products)
+        p.price <= budget.max for p in products)
     parts = []
     if within:
         parts.append(f"All of them fit your budget ({budget_text(budget, ctx.language)})." if en
@@ -335,10 +338,10 @@ def closing(ctx: GiftContext, products: list[dict]) -> str:
     return " ".join(parts)
 
 
-def search_suggestions(ctx: GiftContext, products: list[dict]) -> list[str]:
+def search_suggestions(ctx: GiftContext, products: list[ProductHit]) -> list[str]:
     en = ctx.language == "en"
     items = ["Show me more", "Something cheaper"] if en else ["Näita veel", "Midagi odavamat"]
-    if any(p.get("author") for p in products):
+    if any(p.author for p in products):
         items.append("More by this author" if en else "Sama autori teosed")
     if ctx.intent != "cheapest":
         items.append("The cheapest" if en else "Kõige odavam")
@@ -354,7 +357,7 @@ class AnswerWriter(Protocol):
 
     def preface(self, ctx: GiftContext) -> AsyncIterator[str]: ...
 
-    def body(self, ctx: GiftContext, products: list[dict]) -> AsyncIterator[str]: ...
+    def body(self, ctx: GiftContext, products: list[ProductHit]) -> AsyncIterator[str]: ...
 
 
 class TemplateAnswerWriter:
@@ -366,6 +369,6 @@ class TemplateAnswerWriter:
         for part in chunks(preface(ctx)):
             yield part
 
-    async def body(self, ctx: GiftContext, products: list[dict]) -> AsyncIterator[str]:
+    async def body(self, ctx: GiftContext, products: list[ProductHit]) -> AsyncIterator[str]:
         for part in chunks(" " + product_lines(ctx, products) + " " + closing(ctx, products)):
             yield part

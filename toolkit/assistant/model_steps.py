@@ -20,20 +20,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from toolkit.assistant.answer import TemplateAnswerWriter, chunks, closing, product_lines
-from toolkit.assistant.context import (
-    OCCASIONS,
-    RECIPIENTS,
-    Budget,
-    GiftContext,
-    Intent,
-    MemoryView,
-    RuleContextExtractor,
-)
+from toolkit.assistant.context import Budget, GiftContext, Intent, MemoryView
+from toolkit.assistant.rules import RuleContextExtractor
 from toolkit.assistant.validation import RuleValidator, ValidationResult
+from toolkit.assistant.vocabulary import OCCASIONS, RECIPIENTS
 from toolkit.core.errors import ModelError
 from toolkit.llm import Message, ModelClient, ModelRequest, OfflineBackend
 from toolkit.llm.base import CURRENT_LOG
 from toolkit.shop import text as analysis
+from toolkit.shop.search import ProductHit
 from toolkit.shop.taxonomy import Taxonomy, natural_name
 
 MAX_TAXONOMY_NAMES = 40  # names listed in a prompt; prompts stay small
@@ -79,7 +74,7 @@ class ModelContextExtractor:
     def _offline_answer(self, request: ModelRequest) -> str:
         payload = json.loads(_user_message(request))
         view = MemoryView(last_author=payload.get("last_author"),
-                          shown=[{"id": t, "title": t} for t in payload.get("shown", [])])
+                          shown=[ProductHit(id=t, title=t, price=0.0) for t in payload.get("shown", [])])
         ctx = self.rules.extract_now(payload["message"], view)
         budget = ctx.budget or Budget()
         return ContextExtraction(
@@ -100,7 +95,7 @@ class ModelContextExtractor:
             "Use only these names, or null. Reply with JSON only."
         )
         payload = {"message": message, "last_author": memory.last_author,
-                   "shown": [p.get("title", "") for p in (memory.shown or [])][:3]}
+                   "shown": [p.title for p in (memory.shown or [])][:3]}
         return ModelRequest(task="gift_context", messages=[
             Message(role="system", content=system),
             Message(role="user", content=json.dumps(payload, ensure_ascii=False))],
@@ -208,20 +203,21 @@ class ModelAnswerWriter:
     def _offline_answer(self, request: ModelRequest) -> str:
         payload = json.loads(_user_message(request))
         ctx = GiftContext.model_validate(payload["context"])
-        return product_lines(ctx, payload["products"]) + " " + closing(ctx, payload["products"])
+        products = [ProductHit.model_validate(p) for p in payload["products"]]
+        return product_lines(ctx, products) + " " + closing(ctx, products)
 
     async def preface(self, ctx: GiftContext) -> AsyncIterator[str]:
         async for part in self.templates.preface(ctx):
             yield part
 
-    def request(self, ctx: GiftContext, products: list[dict]) -> ModelRequest:
+    def request(self, ctx: GiftContext, products: list[ProductHit]) -> ModelRequest:
         language = "Estonian" if ctx.language == "et" else "English"
         system = (
             f"You are a book and gift shop assistant. Write 3-6 sentences in {language} only, "
             "about each product below by its title and price, for the shopper's recipient, "
             "occasion and budget. Do not invent products or prices.")
-        slim = [{k: p.get(k) for k in ("title", "author", "price", "category", "in_popular_list",
-                                       "outside_budget")} for p in products]
+        slim = [p.model_dump(include={"id", "title", "author", "price", "category",
+                                      "in_popular_list", "outside_budget"}) for p in products]
         payload = {"context": ctx.model_dump(mode="json", include={
             "intent", "language", "recipient", "occasion", "budget", "age", "authors",
             "category", "product_type"}), "products": slim}
@@ -229,7 +225,7 @@ class ModelAnswerWriter:
             Message(role="system", content=system),
             Message(role="user", content=json.dumps(payload, ensure_ascii=False))])
 
-    async def body(self, ctx: GiftContext, products: list[dict]) -> AsyncIterator[str]:
+    async def body(self, ctx: GiftContext, products: list[ProductHit]) -> AsyncIterator[str]:
         written = False
         try:
             yield " "

@@ -1,4 +1,5 @@
-"""Step 3: signals and the routing decision, as in the reference's orchestrator.
+"""Step 3: fill the message's gaps from memory, then signals and the routing decision, as in the
+reference's orchestrator.
 
 Product signals are a product type, a category or hints of either; gift context is a recipient
 or an occasion. A query is *vague* when it is a product search with low confidence, no
@@ -9,12 +10,16 @@ not vague); otherwise clarify, answer conversationally, answer about a shown pro
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from toolkit.assistant.context import GiftContext
-from toolkit.core.events import Decision
+from toolkit.assistant.context import Budget, GiftContext
+from toolkit.assistant.events import Decision
+from toolkit.assistant.memory import ConversationState
+from toolkit.shop.taxonomy import Taxonomy
 
 LOW_CONFIDENCE = 0.6
+CHEAPER_FACTOR = 0.7  # "something cheaper": below this share of the average price shown
 FOLLOW_UPS = frozenset({"show_more_products", "cheaper_alternatives", "cheapest"})
 
 
@@ -75,3 +80,40 @@ def route(ctx: GiftContext, *, nonsense: bool, has_history: bool, known_words: i
     if known_words > 0 or signals["has_product_signals"]:
         return Route("search", signals, "unknown intent, but the catalog knows the words")
     return Route("conversational", signals, "unknown intent and nothing to search for")
+
+
+def carry_over(message_ctx: GiftContext, state: ConversationState, taxonomy: Taxonomy) -> GiftContext:
+    """The context with what the message leaves open filled from the conversation, each
+    carried field named in `carried`.
+
+    A follow-up ("näita veel", "odavamaid", "alla 15 euro") keeps the last type and category;
+    "something cheaper" sets the ceiling to floor(0.7 x the average price of the last shown
+    products); a gift search drops a book-only category carried from an earlier turn."""
+    ctx = message_ctx.model_copy(deep=True)
+    own_budget = ctx.budget is not None
+    follow_up = ctx.intent in ("show_more_products", "cheaper_alternatives", "cheapest")
+    refinement = ctx.intent == "product_search" and not (ctx.explicit_type or ctx.explicit_category) \
+        and (ctx.budget or ctx.age is not None) and not (ctx.recipient or ctx.occasion)
+    if follow_up or refinement:
+        if ctx.product_type is None and state.product_type:
+            ctx.product_type = state.product_type
+            ctx.carried.append("product_type")
+        if ctx.category is None and state.category:
+            ctx.category = state.category
+            ctx.carried.append("category")
+        if ctx.budget is None and state.budget and ctx.intent not in (
+                "cheapest", "cheaper_alternatives"):
+            ctx.budget = state.budget
+            ctx.carried.append("budget")
+    prices = [p.price for p in state.last_products]
+    if ctx.intent == "cheaper_alternatives" and prices and not own_budget:
+        average = sum(prices) / len(prices)
+        ctx.budget = Budget(max=float(math.floor(CHEAPER_FACTOR * average)))
+        ctx.carried.append(f"budget max = floor(0.7 x average {average:.2f} of the last shown)")
+    gift_search = ctx.product_type == taxonomy.gift_type or (
+        taxonomy.gift_type in ctx.product_type_hints and not ctx.explicit_type)
+    if gift_search and "category" in ctx.carried and taxonomy.book_only(ctx.category):
+        ctx.category = None
+        ctx.carried.remove("category")
+        ctx.carried.append("category dropped: book-only category in a gift search")
+    return ctx

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 E = TypeVar("E")
 
 
-async def events_of(produce: Callable[[Callable[[E], Awaitable[None]]], Awaitable[None]], *,
+async def events_of(produce: Callable[[Callable[[E], Awaitable[None]]], Coroutine[Any, Any, None]], *,
                     last: Callable[[E], bool], timeout_s: float | None = None) -> AsyncIterator[E]:
     """Run `produce(emit)` as a task and yield what it emits, up to and including the event
     `last` accepts. Raises TimeoutError when `timeout_s` passes first. The task is cancelled
     whenever the reader stops early, fails or times out."""
     queue: asyncio.Queue[E] = asyncio.Queue()
-    task = asyncio.create_task(produce(queue.put))
+    task: asyncio.Task[None] = asyncio.create_task(produce(queue.put))
     loop = asyncio.get_running_loop()
     deadline = None if timeout_s is None else loop.time() + timeout_s
     try:

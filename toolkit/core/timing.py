@@ -1,4 +1,4 @@
-"""Measured time for one turn: spans on a monotonic clock, relative to the turn's start."""
+"""Measured time: spans on a monotonic clock, relative to the start of a turn or a run."""
 
 from __future__ import annotations
 
@@ -6,7 +6,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from toolkit.core.events import Span
+from pydantic import BaseModel, ConfigDict
+
+
+class Span(BaseModel):
+    """One measured step, in milliseconds from the start."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    start_ms: float
+    end_ms: float
+
+    @property
+    def duration_ms(self) -> float:
+        return self.end_ms - self.start_ms
 
 
 class TurnClock:

@@ -3,16 +3,40 @@
     ModelBackend   base.py       ollama.py  groq.py  offline.py  simulated.py
     ModelClient    client.py     timeouts, retries, structured output, records, cache.py
     select_backend backends.py   a backend by name, `auto` with its reason
+
+Names are imported on first use: the offline path never loads a client it does not call.
 """
 
-from toolkit.llm.backends import BACKENDS, Selection, select_backend
-from toolkit.llm.base import CallLog, CallRecord, Message, ModelBackend, ModelRequest
-from toolkit.llm.client import ModelClient, parse_json_model
-from toolkit.llm.offline import OfflineBackend
-from toolkit.llm.simulated import PROFILES, LatencyProfile, SimulatedBackend
+from __future__ import annotations
 
-__all__ = [
-    "BACKENDS", "PROFILES", "CallLog", "CallRecord", "LatencyProfile", "Message", "ModelBackend",
-    "ModelClient", "ModelRequest", "OfflineBackend", "Selection", "SimulatedBackend",
-    "parse_json_model", "select_backend",
-]
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "BACKENDS": "toolkit.llm.backends", "Selection": "toolkit.llm.backends",
+    "select_backend": "toolkit.llm.backends", "selection_for": "toolkit.llm.backends",
+    "CallLog": "toolkit.llm.base", "CallRecord": "toolkit.llm.base", "Message": "toolkit.llm.base",
+    "ModelBackend": "toolkit.llm.base", "ModelRequest": "toolkit.llm.base",
+    "ModelClient": "toolkit.llm.client", "parse_json_model": "toolkit.llm.client",
+    "OfflineBackend": "toolkit.llm.offline",
+    "PROFILES": "toolkit.llm.simulated", "LatencyProfile": "toolkit.llm.simulated",
+    "SimulatedBackend": "toolkit.llm.simulated",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolkit.llm' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from toolkit.llm.backends import BACKENDS, Selection, select_backend, selection_for
+    from toolkit.llm.base import CallLog, CallRecord, Message, ModelBackend, ModelRequest
+    from toolkit.llm.client import ModelClient, parse_json_model
+    from toolkit.llm.offline import OfflineBackend
+    from toolkit.llm.simulated import PROFILES, LatencyProfile, SimulatedBackend

@@ -2,7 +2,8 @@
 
 `auto`: Ollama if it answers and has the configured model, else Groq if GROQ_API_KEY is set,
 else offline. The choice and its reason travel with the backend (`Selection.reason`) so that
-every face can show them.
+every face can show them. The vendor clients are imported only when their backend is chosen:
+the offline path never pays for them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from dataclasses import dataclass
 from toolkit.core.errors import ToolkitError
 from toolkit.core.settings import ModelSettings
 from toolkit.llm.base import ModelBackend
-from toolkit.llm.groq import GroqBackend
 from toolkit.llm.offline import OfflineBackend
-from toolkit.llm.ollama import OllamaBackend
 from toolkit.llm.simulated import PROFILES, SimulatedBackend
 
 BACKENDS = ("auto", "offline", "simulated", "ollama", "groq")
@@ -34,6 +33,30 @@ class Selection:
         return f"{self.backend.name} · {self.backend.model}{simulated}"
 
 
+def selection_for(backend: ModelBackend, reason: str = "given by the caller") -> Selection:
+    """A backend built by the caller. When it wraps an offline backend (a `SimulatedBackend`
+    over `OfflineBackend()`), the steps register their rules on that one, so the simulation
+    answers with them."""
+    inner: object = backend
+    while not isinstance(inner, OfflineBackend) and hasattr(inner, "inner"):
+        inner = inner.inner
+    offline = inner if isinstance(inner, OfflineBackend) else OfflineBackend()
+    return Selection(backend, offline, f"{backend.name}: {reason}")
+
+
+def _ollama(settings: ModelSettings) -> ModelBackend:
+    from toolkit.llm.ollama import OllamaBackend
+
+    return OllamaBackend(settings.ollama_model, settings.ollama_host, timeout_s=settings.timeout_s)
+
+
+def _groq(settings: ModelSettings) -> ModelBackend:
+    from toolkit.llm.groq import GroqBackend
+
+    return GroqBackend(settings.groq_model, api_key=settings.groq_api_key,
+                       base_url=settings.groq_base_url, timeout_s=settings.timeout_s)
+
+
 async def select_backend(name: str | None = None, settings: ModelSettings | None = None) -> Selection:
     """The backend `name` (default: the settings'), built and, for `auto`, probed."""
     settings = settings or ModelSettings.from_env()
@@ -44,12 +67,9 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
     if name == "offline":
         return Selection(offline, offline, "offline: rules and templates, no model")
     if name == "ollama":
-        return Selection(OllamaBackend(settings.ollama_model, settings.ollama_host, timeout_s=settings.timeout_s),
-                         offline, f"ollama: {settings.ollama_model} as configured")
+        return Selection(_ollama(settings), offline, f"ollama: {settings.ollama_model} as configured")
     if name == "groq":
-        return Selection(GroqBackend(settings.groq_model, api_key=settings.groq_api_key,
-                                     base_url=settings.groq_base_url, timeout_s=settings.timeout_s),
-                         offline, f"groq: {settings.groq_model} as configured")
+        return Selection(_groq(settings), offline, f"groq: {settings.groq_model} as configured")
     if name == "simulated":
         if settings.simulated_profile not in PROFILES:
             raise ToolkitError(f"unknown latency profile {settings.simulated_profile!r}: choose "
@@ -60,12 +80,13 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
                                           time_scale=settings.time_scale),
                          offline, f"simulated: {inner.name} answers at the pace of "
                                   f"{settings.simulated_profile} (x{settings.time_scale:g} time)")
-    ollama_backend = OllamaBackend(settings.ollama_model, settings.ollama_host, timeout_s=settings.timeout_s)
+    from toolkit.llm.ollama import OllamaBackend
+
+    ollama_backend = OllamaBackend(settings.ollama_model, settings.ollama_host,
+                                   timeout_s=settings.timeout_s)
     usable, why = await ollama_backend.available()
     if usable:
         return Selection(ollama_backend, offline, f"auto chose ollama: {why}")
     if settings.groq_api_key is not None:
-        return Selection(GroqBackend(settings.groq_model, api_key=settings.groq_api_key,
-                                     base_url=settings.groq_base_url, timeout_s=settings.timeout_s), offline,
-                         f"auto chose groq: {why}; GROQ_API_KEY is set")
+        return Selection(_groq(settings), offline, f"auto chose groq: {why}; GROQ_API_KEY is set")
     return Selection(offline, offline, f"auto chose offline: {why}; GROQ_API_KEY is not set")

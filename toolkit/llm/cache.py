@@ -58,6 +58,6 @@ class CallCache:
 
     def clear(self) -> int:
         with self.db.cursor() as cur:
-            count = cur.execute("SELECT count(*) FROM model_calls").fetchone()[0]
+            count: int = cur.execute("SELECT count(*) FROM model_calls").fetchall()[0][0]
             cur.execute("DELETE FROM model_calls")
         return count

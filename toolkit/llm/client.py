@@ -30,6 +30,7 @@ from toolkit.llm.base import (
     Message,
     ModelBackend,
     ModelRequest,
+    StreamPart,
     TextPart,
     UsagePart,
     estimate_tokens,
@@ -87,7 +88,8 @@ class ModelClient:
         text_parts: list[str] = []
         usage: UsagePart | None = None
         try:
-            if key and (hit := await asyncio.to_thread(self.cache.get, key)) is not None:
+            cache = self.cache
+            if key and cache and (hit := await asyncio.to_thread(cache.get, key)) is not None:
                 record.cached = True
                 record.ttft_ms = round((time.perf_counter() - started) * 1000, 3)
                 record.prompt_tokens, record.completion_tokens = hit.prompt_tokens, hit.completion_tokens
@@ -119,8 +121,8 @@ class ModelClient:
                 record.tokens_estimated = True
                 record.prompt_tokens = sum(estimate_tokens(m.content) for m in request.messages)
                 record.completion_tokens = estimate_tokens("".join(text_parts))
-            if key:
-                await asyncio.to_thread(self.cache.put, key, "".join(text_parts), record)
+            if key and cache:
+                await asyncio.to_thread(cache.put, key, "".join(text_parts), record)
         except ModelError as e:
             record.error = f"{type(e).__name__}: {e}"
             raise
@@ -135,7 +137,7 @@ class ModelClient:
             if log is not None:
                 log.add(record)
 
-    async def _attempt(self, request: ModelRequest, started: float) -> AsyncIterator:
+    async def _attempt(self, request: ModelRequest, started: float) -> AsyncIterator[StreamPart]:
         """One try, under the first-token, stall and overall timeouts."""
         stream = self.backend.stream(request).__aiter__()
         first = True
@@ -164,9 +166,9 @@ class ModelClient:
     def _backoff(self, error: ModelError, attempt: int, started: float) -> float:
         delay = self.backoff_s * 2 ** (attempt - 1)
         if isinstance(error, ModelRateLimited) and error.retry_after is not None:
-            delay = error.retry_after
+            delay = float(error.retry_after)
         left = self.timeout_s - (time.perf_counter() - started)
-        return max(0.0, min(delay, MAX_BACKOFF_S, left))
+        return float(max(0.0, min(delay, MAX_BACKOFF_S, left)))
 
     async def complete_text(self, request: ModelRequest, *, log: CallLog | None = None) -> str:
         return "".join([part async for part in self.stream_text(request, log=log)])

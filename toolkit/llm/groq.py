@@ -9,6 +9,7 @@ client; it is never part of a repr, a log line, an event or an error message.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import groq
 import httpx
@@ -55,17 +56,18 @@ class GroqBackend:
             raise ModelUnavailable("GROQ_API_KEY is not set")
         client = groq.AsyncGroq(api_key=self._api_key, base_url=self.base_url,
                                 timeout=self._timeout, max_retries=0)
-        extra = {}
+        response_format: Any = groq.NOT_GIVEN
         if request.json_schema is not None:
-            extra["response_format"] = (
+            response_format = (
                 {"type": "json_schema", "json_schema": {"name": request.task,
                                                         "schema": request.json_schema}}
                 if self.json_mode == "json_schema" else {"type": "json_object"})
+        messages: Any = [m.model_dump() for m in request.messages]  # role/content dicts
         try:
             stream = await client.chat.completions.create(
-                model=self.model, messages=[m.model_dump() for m in request.messages],
-                stream=True, temperature=request.temperature, max_tokens=request.max_tokens,
-                **extra)
+                model=self.model, messages=messages, stream=True,
+                temperature=request.temperature, max_tokens=request.max_tokens,
+                response_format=response_format)
             async for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
                     yield TextPart(chunk.choices[0].delta.content)

@@ -70,7 +70,7 @@ class OllamaBackend:
         except json.JSONDecodeError as e:
             raise ModelOutputError(f"Ollama sent a malformed stream line: {e.msg}") from e
         finally:
-            await client.close()
+            await client.close()  # type: ignore[no-untyped-call]  # untyped in ollama 0.6
 
     def _error(self, e: ollama.ResponseError) -> Exception:
         status = getattr(e, "status_code", -1)
@@ -90,7 +90,7 @@ class OllamaBackend:
         except Exception as e:  # any failure means "not usable now", with its reason
             return False, f"Ollama at {self.host} did not answer ({type(e).__name__})"
         finally:
-            await client.close()
+            await client.close()  # type: ignore[no-untyped-call]  # untyped in ollama 0.6
         names = {m.model for m in listed.models}
         wanted = {self.model, f"{self.model}:latest"}
         if names & wanted:

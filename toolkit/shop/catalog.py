@@ -23,15 +23,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import duckdb_extensions
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from toolkit.core.db import Migration, apply_migrations
 from toolkit.core.errors import CatalogError, CatalogImportError
 from toolkit.core.settings import DEFAULT_CATALOG_FILE, default_db_path
 from toolkit.shop import text as analysis
+
+Row = dict[str, Any]  # a product row as the catalog stores it
 
 REQUIRED_COLUMNS = ("id", "title", "price")
 OPTIONAL_COLUMNS = ("author", "description", "product_type", "category", "language", "age_min",
@@ -56,20 +61,25 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (m001_catalog,)
 
 
 def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with the FTS extension loaded from its wheel (no download)."""
+    """A DuckDB connection. The FTS extension is not loaded: searching reads the index's
+    tables, which needs no extension; building the index does (`load_fts`)."""
     try:
-        con = duckdb.connect(str(path))
+        return duckdb.connect(str(path))
     except duckdb.Error as e:
         raise CatalogError(
             f"cannot open the catalog database {path}: {e}. If another program (the Streamlit "
             "app, a notebook) has it open, close that or pass another file with --db."
         ) from e
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's FTS extension, from its wheel (DuckDB cannot download it here): about 25 ms,
+    paid only by an import (and by whoever calls its `match_bm25` macro)."""
     try:
         con.execute("LOAD fts")
     except duckdb.Error:
         duckdb_extensions.import_extension("fts", con=con)
         con.execute("LOAD fts")
-    return con
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,7 @@ class Catalog:
         self._vocabulary: Vocabulary | None = None
         # Product rows by rid, most recently used last: a search ranks rids in SQL and reads
         # the rows from here, which saves converting every candidate's columns to Python.
-        self._rows: OrderedDict[int, dict] = OrderedDict()
+        self._rows: OrderedDict[int, Row] = OrderedDict()
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, seed_default: bool = True) -> Catalog:
@@ -157,8 +167,8 @@ class Catalog:
             exists = cur.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'products' "
                 "AND schema_name = 'main'"
-            ).fetchone()[0]
-            return bool(exists) and cur.execute("SELECT count(*) FROM products").fetchone()[0] > 0
+            ).fetchall()[0][0]
+            return bool(exists) and cur.execute("SELECT count(*) FROM products").fetchall()[0][0] > 0
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -171,7 +181,7 @@ class Catalog:
                 ).fetchall()
                 num_docs = cur.execute(
                     "SELECT num_docs FROM fts_main_product_terms.stats"
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             terms = {term: (termid, df) for term, termid, df in rows}
             self._vocabulary = Vocabulary(terms, sorted(terms), num_docs)
         return self._vocabulary
@@ -181,7 +191,7 @@ class Catalog:
         with self._lock:
             self._rows.clear()
 
-    def products_by_rid(self, rids: list[int]) -> list[dict]:
+    def products_by_rid(self, rids: list[int]) -> list[Row]:
         """Product rows by internal rid, in the order asked, through a bounded cache.
 
         A catalog that fits the cache is read whole on first use (one scan, a few ms for the
@@ -220,7 +230,7 @@ class Catalog:
                     found.append(self._rows[rid])
             return found
 
-    def products_by_id(self, ids: list[str]) -> list[dict]:
+    def products_by_id(self, ids: list[str]) -> list[Row]:
         """Products by their ids, in the order asked; unknown ids are skipped."""
         if not ids:
             return []
@@ -232,7 +242,7 @@ class Catalog:
         by_id = {row[0]: dict(zip(PRODUCT_COLUMNS, row, strict=True)) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         """What is in the catalog: counts, taxonomy, prices, where it came from."""
         with self.cursor() as cur:
             meta = dict(cur.execute("SELECT key, value FROM catalog_meta").fetchall())
@@ -241,7 +251,7 @@ class Catalog:
             count, popular, low, high, authors = cur.execute(
                 "SELECT count(*), count(*) FILTER (in_popular_list), min(price), max(price), "
                 "count(DISTINCT author) FROM products"
-            ).fetchone()
+            ).fetchall()[0]
             types = cur.execute(
                 "SELECT coalesce(product_type, '(none)'), count(*) FROM products "
                 "GROUP BY ALL ORDER BY 2 DESC, 1"
@@ -253,7 +263,7 @@ class Catalog:
             languages = cur.execute(
                 "SELECT coalesce(language, '(none)'), count(*) FROM products GROUP BY ALL ORDER BY 2 DESC"
             ).fetchall()
-            terms = cur.execute("SELECT count(*) FROM fts_main_product_terms.dict").fetchone()[0]
+            terms = cur.execute("SELECT count(*) FROM fts_main_product_terms.dict").fetchall()[0][0]
         return {
             "path": self.path, "products": count, "popular": popular,
             "price_min": float(low), "price_max": float(high), "authors": authors,
@@ -274,11 +284,12 @@ class Catalog:
                 cur.execute("DROP TABLE IF EXISTS staging")
                 raise CatalogImportError(f"{path} was refused", problems)
             terms = _analysed_terms(cur)
+            load_fts(cur)
             cur.execute("BEGIN TRANSACTION")
             try:
                 _replace_products(cur, terms)
                 _build_index(cur)
-                rows = cur.execute("SELECT count(*) FROM products").fetchone()[0]
+                rows = cur.execute("SELECT count(*) FROM products").fetchall()[0][0]
                 cur.executemany(
                     "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
                     [["source", source or str(path.resolve())],
@@ -320,7 +331,7 @@ def _stage(cur: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     except duckdb.Error as e:
         raise CatalogImportError(f"cannot read {path}", [str(e).splitlines()[0]]) from e
     columns = [row[0] for row in cur.execute("DESCRIBE staging_raw").fetchall()]
-    by_key = {}
+    by_key: dict[str, str] = {}
     for name in columns:
         by_key.setdefault(name.strip().lower(), name)
     missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
@@ -377,7 +388,7 @@ _CHECKS: list[tuple[str, str]] = [
 
 
 def _validate(cur: duckdb.DuckDBPyConnection) -> list[str]:
-    if cur.execute("SELECT count(*) FROM staging").fetchone()[0] == 0:
+    if cur.execute("SELECT count(*) FROM staging").fetchall()[0][0] == 0:
         return ["the file has no product rows"]
     problems: list[str] = []
     for query, message in _CHECKS:
@@ -395,7 +406,7 @@ def _analysed_terms(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     rows = cur.execute(
         "SELECT row_no, title, author, category, product_type, description, language FROM staging"
     ).fetchall()
-    out: dict[str, list] = {k: [] for k in ("rid", "title", "author", "category", "description",
+    out: dict[str, list[Any]] = {k: [] for k in ("rid", "title", "author", "category", "description",
                                              "language")}
     for row_no, title, author, category, product_type, description, language in rows:
         language = analysis.language_of(language, f"{title} {description or ''}")
@@ -408,6 +419,8 @@ def _analysed_terms(cur: duckdb.DuckDBPyConnection) -> pa.Table:
         out["category"].append(analysis.index_text(taxonomy, analysis.detect_language(taxonomy)))
         out["description"].append(analysis.index_text(description, language))
         out["language"].append(language)
+    import pyarrow as pa  # only an import needs it: opening a catalog does not
+
     return pa.table(out, schema=pa.schema([("rid", pa.int64())] + [
         (name, pa.string()) for name in ("title", "author", "category", "description", "language")
     ]))

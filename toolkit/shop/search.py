@@ -22,7 +22,7 @@ import heapq
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -36,7 +36,7 @@ from pydantic import (
 from toolkit.core.errors import SearchError
 from toolkit.shop import lexicon
 from toolkit.shop import text as analysis
-from toolkit.shop.catalog import Catalog, Vocabulary
+from toolkit.shop.catalog import Catalog, Row, Vocabulary
 
 HINT_WEIGHT = 0.6  # a hint query (from the conversation) counts less than what the user typed
 CONCEPT_WEIGHT = 0.6  # a word of the same concept ("crime" for "krimi") counts less than the word
@@ -281,10 +281,10 @@ def known_word_count(catalog: Catalog, text: str) -> int:
 # -- SQL -----------------------------------------------------------------------------------------
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[str, list]:
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
     """WHERE clauses over `pr` (products) from fixed fragments; every value is a parameter."""
     clauses: list[str] = []
-    params: list = []
+    params: list[object] = []
     if filters.min_price is not None:
         clauses.append("pr.price >= ?")
         params.append(filters.min_price)
@@ -341,7 +341,7 @@ def _encode_terms(vocab: Vocabulary, groups: list[TermGroup]) -> str:
 
 
 def _fetch(catalog: Catalog, groups: list[TermGroup], filters: SearchFilters, sort: Sort,
-           limit: int) -> list[tuple[dict, float]]:
+           limit: int) -> list[tuple[Row, float]]:
     """(product, bm25) rows matching the groups and filters; all products if no groups."""
     where, params = _filter_sql(filters)
     if groups:
@@ -411,14 +411,14 @@ def budget_fit(price: float, filters: SearchFilters) -> float:
 
 @dataclass
 class _Ranked:
-    product: dict
+    product: Row
     relevance: float
     score: float
     author_key: str
     work_key: str
 
 
-def _rerank(rows: list[tuple[dict, float]], filters: SearchFilters, sort: Sort) -> list[_Ranked]:
+def _rerank(rows: list[tuple[Row, float]], filters: SearchFilters, sort: Sort) -> list[_Ranked]:
     top = max((bm25 for _, bm25 in rows), default=0.0) or 1.0
     ranked = []
     for product, bm25 in rows:
@@ -502,7 +502,7 @@ def _distance_to_budget(price: float, filters: SearchFilters) -> float:
 def search_products(
     catalog: Catalog,
     query: str | Sequence[str],
-    filters: SearchFilters | dict | None = None,
+    filters: SearchFilters | dict[str, Any] | None = None,
     *,
     hints: Sequence[str] = (),
     limit: int = 10,
@@ -534,15 +534,15 @@ def search_products(
     sql_ms = 0.0
     relaxations: list[str] = []
 
-    def fetch(f: SearchFilters, n: int, order: Sort = sort) -> list[tuple[dict, float]]:
+    def fetch(f: SearchFilters, n: int, order: Sort = sort) -> list[tuple[Row, float]]:
         nonlocal sql_ms
         t0 = time.perf_counter()
         rows = _fetch(catalog, groups, f, order, n)
         sql_ms += (time.perf_counter() - t0) * 1000
         return rows
 
-    rows: list[tuple[dict, float]] = []
-    outside: list[tuple[dict, float]] = []
+    rows: list[tuple[Row, float]] = []
+    outside: list[tuple[Row, float]] = []
     if all_groups and not groups:
         warnings.append(FunnelWarning(
             code="no_text_match",

@@ -103,10 +103,11 @@ class Taxonomy:
                 types_of.setdefault(c, set()).add(t or "")
         entries = [Entry(t, "product_type", _keys(t)) for t in types] + [
             Entry(c, "category", _keys(c)) for c in categories]
+        concepts = [{analysis.stem(w, lang) for w, lang in
+                     lexicon.concept_terms(concept, split_phrases=False)}
+                    for concept in lexicon.CONCEPTS]
         for entry in entries:
-            for concept in lexicon.CONCEPTS:
-                concept_stems = {analysis.stem(w, lang) for w, lang in
-                                 lexicon.concept_terms(concept, split_phrases=False)}
+            for concept_stems in concepts:
                 # Only a concept that names this entry itself lends it its words: "Krimi" gets
                 # "crime"; "Kinkekaardid" does not get every word for a gift.
                 if any(inflected(k, s) for k in entry.keys for s in concept_stems):
@@ -125,7 +126,7 @@ class Taxonomy:
     def book_only(self, category: str | None) -> bool:
         """A category whose products are all books (dropped when a gift search follows)."""
         return bool(category) and self.book_type is not None and \
-            self.types_of_category.get(category, set()) == {self.book_type}
+            self.types_of_category.get(category or "", set()) == {self.book_type}
 
 
 def natural_name(name: str) -> str:

@@ -18,121 +18,37 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import BaseModel, Field
+from typing import Any, Literal
 
 from toolkit.core.aio import events_of, run_sync
 from toolkit.core.errors import ModelError, SyllabusError
-from toolkit.core.events import (
-    ErrorEvent,
+from toolkit.core.events import ErrorEvent
+from toolkit.core.settings import ModelSettings
+from toolkit.core.timing import TurnClock
+from toolkit.llm import CallLog, Message, ModelClient, ModelRequest, OfflineBackend, select_backend
+from toolkit.llm.base import CURRENT_LOG
+from toolkit.llm.cache import CallCache
+from toolkit.shop import nonsense
+from toolkit.shop import text as analysis
+from toolkit.shop.text import detect_language
+from toolkit.syllabus import templates as syllabus_templates
+from toolkit.syllabus.events import (
     ModuleEvent,
     OutlineEvent,
+    OutlineModule,
     ProgressEvent,
     SyllabusDoneEvent,
     SyllabusEvent,
     SyllabusTimingEvent,
 )
-from toolkit.core.settings import ModelSettings
-from toolkit.core.timing import TurnClock
-from toolkit.llm import CallLog, Message, ModelClient, ModelRequest, OfflineBackend, select_backend
-from toolkit.llm.base import CURRENT_LOG
-from toolkit.shop import nonsense
-from toolkit.shop import text as analysis
-from toolkit.shop.text import detect_language
-from toolkit.syllabus import templates as syllabus_templates
+from toolkit.syllabus.models import Module, ModuleContent, Outline, Overlap, Syllabus
 
 Mode = Literal["sequential", "parallel"]
+Emit = Callable[[SyllabusEvent], Awaitable[None]]
 MAX_MODULES = 20
 MAX_TOPIC_CHARS = 200
-
-
-class ModuleTitle(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    scope: str = Field(default="", max_length=400)
-
-
-class Outline(BaseModel):
-    title: str = Field(min_length=1, max_length=300)
-    audience: str = Field(default="", max_length=300)
-    modules: list[ModuleTitle] = Field(min_length=1)
-
-
-class ModuleContent(BaseModel):
-    objectives: list[str] = Field(min_length=1, max_length=10)
-    topics: list[str] = Field(min_length=1, max_length=12)
-    activities: list[str] = Field(default_factory=list, max_length=10)
-    assessment: str = ""
-    estimated_hours: float = Field(ge=0.25, le=200)
-
-
-class Module(ModuleContent):
-    number: int
-    title: str
-    scope: str = ""
-
-
-class Overlap(BaseModel):
-    topic: str
-    modules: list[int]
-
-
-class Syllabus(BaseModel):
-    topic: str
-    title: str
-    audience: str
-    language: str
-    modules: list[Module]
-    failed: dict[int, str] = Field(default_factory=dict)  # module number -> why it failed
-    total_hours: float
-    overlaps: list[Overlap] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    backend: str
-    simulated: bool = False
-
-    @property
-    def partial(self) -> bool:
-        return bool(self.failed)
-
-    def to_json(self) -> str:
-        return json.dumps({**self.model_dump(mode="json"), "partial": self.partial},
-                          ensure_ascii=False, indent=2)
-
-    def to_markdown(self) -> str:
-        et = self.language == "et"
-        lines = [f"# {self.title}", ""]
-        lines.append(f"*{'Sihtrühm' if et else 'Audience'}:* {self.audience}  ")
-        lines.append(f"*{'Maht' if et else 'Workload'}:* {self.total_hours:g} "
-                     f"{'tundi' if et else 'hours'}, {len(self.modules)} "
-                     f"{'moodulit' if et else 'modules'}  ")
-        simulated = " (simulated latency)" if self.simulated and "simulated" not in self.backend else ""
-        lines.append(f"*{'Koostaja' if et else 'Written by'}:* {self.backend}{simulated}")
-        if self.partial:
-            failed = ", ".join(f"{n} ({why})" for n, why in sorted(self.failed.items()))
-            lines += ["", f"> **{'Osaline' if et else 'Partial'}:** "
-                          f"{'ebaõnnestunud moodulid' if et else 'failed modules'}: {failed}"]
-        for note in self.notes:
-            lines += ["", f"> {note}"]
-        for m in self.modules:
-            lines += ["", f"## {m.number}. {m.title}", ""]
-            if m.scope:
-                lines += [f"_{m.scope}_", ""]
-            for heading, items in ((("Õpiväljundid", "Objectives"), m.objectives),
-                                   (("Teemad", "Topics"), m.topics),
-                                   (("Tegevused", "Activities"), m.activities)):
-                if items:
-                    lines.append(f"**{heading[0] if et else heading[1]}**")
-                    lines += [f"- {item}" for item in items]
-                    lines.append("")
-            if m.assessment:
-                lines.append(f"**{'Hindamine' if et else 'Assessment'}:** {m.assessment}  ")
-            lines.append(f"**{'Maht' if et else 'Estimated hours'}:** {m.estimated_hours:g}")
-        if self.overlaps:
-            lines += ["", f"## {'Kattuvad teemad' if et else 'Overlapping topics'}", ""]
-            lines += [f"- {o.topic}: {', '.join(map(str, o.modules))}" for o in self.overlaps]
-        return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -173,21 +89,21 @@ class SyllabusRequest:
 class SyllabusRun:
     """A run: iterate it for events, or await it for the `Syllabus` (None if it failed)."""
 
-    def __init__(self, produce: Callable[[Callable[[SyllabusEvent], Awaitable[None]]], Awaitable[None]]) -> None:
+    def __init__(self, produce: Callable[[Emit], Coroutine[Any, Any, None]]) -> None:
         self._produce = produce
         self.events: list[SyllabusEvent] = []
 
     def __aiter__(self) -> AsyncIterator[SyllabusEvent]:
         return self._events()
 
-    def __await__(self):
+    def __await__(self) -> Generator[object, None, Syllabus | None]:
         return self.result().__await__()
 
     async def result(self) -> Syllabus | None:
         async for _ in self:
             pass
         done = self.events[-1] if self.events else None
-        return Syllabus.model_validate(done.syllabus) if done and done.syllabus else None
+        return done.syllabus if isinstance(done, SyllabusDoneEvent) else None
 
     async def _events(self) -> AsyncIterator[SyllabusEvent]:
         async for event in events_of(self._produce, last=lambda e: e.type == "done"):
@@ -214,23 +130,23 @@ class SyllabusGenerator:
     """Writes syllabi through one model client; the offline templates answer its tasks when the
     backend is offline (or simulated over offline) and stand in when a model fails."""
 
-    def __init__(self, client: ModelClient, offline: OfflineBackend) -> None:
+    def __init__(self, client: ModelClient, offline: OfflineBackend,
+                 selection_reason: str | None = None) -> None:
         self.client = client
+        self.selection_reason = selection_reason  # what `auto` chose, and why
         offline.register("syllabus_outline", self._offline_outline)
         offline.register("syllabus_module", self._offline_module)
 
     @classmethod
     def for_backend(cls, backend: str | None = None, settings: ModelSettings | None = None, *,
-                    timeout_s: float = 60.0, cache=None) -> SyllabusGenerator:
+                    timeout_s: float = 60.0, cache: CallCache | None = None) -> SyllabusGenerator:
         """A generator over the named backend (default $TOOLKIT_BACKEND, else offline)."""
         settings = settings or ModelSettings.from_env()
         selection = run_sync(lambda: select_backend(backend, settings))
         client = ModelClient(selection.backend, timeout_s=min(timeout_s, settings.timeout_s),
                              warn_after_s=settings.warn_after_s, max_retries=settings.max_retries,
                              cache=cache)
-        generator = cls(client, selection.offline)
-        generator.selection_reason = selection.reason
-        return generator
+        return cls(client, selection.offline, selection.reason)
 
     @staticmethod
     def _offline_outline(request: ModelRequest) -> str:
@@ -274,7 +190,7 @@ class SyllabusGenerator:
         """The whole syllabus, from synchronous code."""
         return run_sync(lambda: self.run(request).result())
 
-    async def _produce(self, request: SyllabusRequest, emit) -> None:
+    async def _produce(self, request: SyllabusRequest, emit: Emit) -> None:
         clock = TurnClock()
         log = CallLog()
         CURRENT_LOG.set(log)
@@ -286,7 +202,8 @@ class SyllabusGenerator:
                 outline, notes = await self._outline(request, language)
             await emit(OutlineEvent(
                 title=outline.title, audience=outline.audience, note="; ".join(notes) or None,
-                modules=[{"number": i, **m.model_dump()} for i, m in enumerate(outline.modules, 1)]))
+                modules=[OutlineModule(number=i, title=m.title, scope=m.scope)
+                         for i, m in enumerate(outline.modules, 1)]))
             with clock.span("modules"):
                 modules, failed = await self._modules(request, outline, language, clock, emit)
             with clock.span("finalization"):
@@ -305,10 +222,10 @@ class SyllabusGenerator:
                   for name in ("outline", "modules", "finalization")}
         await emit(SyllabusTimingEvent(
             total_ms=round(clock.now_ms(), 3), phases=phases, spans=list(clock.spans),
-            calls=[r.model_dump(mode="json") for r in log.records], mode=request.mode,
+            calls=list(log.records), mode=request.mode,
             concurrency=request.concurrency if request.mode == "parallel" else 1,
             backend=label, simulated=self.client.backend.simulated))
-        await emit(SyllabusDoneEvent(syllabus=syllabus.model_dump(mode="json") if syllabus else None))
+        await emit(SyllabusDoneEvent(syllabus=syllabus))
 
     async def _outline(self, request: SyllabusRequest, language: str) -> tuple[Outline, list[str]]:
         notes: list[str] = []
@@ -334,7 +251,7 @@ class SyllabusGenerator:
         return outline, notes
 
     async def _modules(self, request: SyllabusRequest, outline: Outline, language: str,
-                       clock: TurnClock, emit) -> tuple[dict[int, Module], dict[int, str]]:
+                       clock: TurnClock, emit: Emit) -> tuple[dict[int, Module], dict[int, str]]:
         limit = asyncio.Semaphore(request.concurrency if request.mode == "parallel" else 1)
         modules: dict[int, Module] = {}
         failed: dict[int, str] = {}
@@ -355,7 +272,7 @@ class SyllabusGenerator:
                         log = CURRENT_LOG.get()
                         if log is not None:
                             log.records.extend(own.records)
-                record = own.records[-1].model_dump(mode="json") if own.records else None
+                record = own.records[-1] if own.records else None
                 if content is None:
                     failed[number] = error
                     await emit(ModuleEvent(number=number, module=None, call=record, error=error))
@@ -363,7 +280,7 @@ class SyllabusGenerator:
                     module = Module(number=number, title=title.title, scope=title.scope,
                                     **content.model_dump())
                     modules[number] = module
-                    await emit(ModuleEvent(number=number, module=module.model_dump(mode="json"),
+                    await emit(ModuleEvent(number=number, module=module,
                                            call=record))
                 await emit(ProgressEvent(done=len(modules), failed=len(failed), total=total))
 

@@ -8,6 +8,7 @@ English and Estonian; the Estonian sentences put the topic where it needs no inf
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 # key, (English title, scope), (Estonian title, scope), hours
 ARCHETYPES: list[tuple[str, tuple[str, str], tuple[str, str], float]] = [
@@ -114,7 +115,7 @@ def choose_archetypes(count: int) -> list[str]:
     return ["intro", *middle, "capstone"]
 
 
-def outline(topic: str, count: int, language: str) -> dict:
+def outline(topic: str, count: int, language: str) -> dict[str, Any]:
     by_key = {a[0]: a for a in ARCHETYPES}
     modules = []
     for key in choose_archetypes(count):
@@ -136,7 +137,7 @@ def _archetype_of(title: str, topic: str, language: str) -> str:
     return ORDER[digest % len(ORDER)]
 
 
-def module(topic: str, title: str, scope: str, language: str) -> dict:
+def module(topic: str, title: str, scope: str, language: str) -> dict[str, Any]:
     key = _archetype_of(title, topic, language)
     hours = next(a[3] for a in ARCHETYPES if a[0] == key)
     topics_en, topics_et = TOPICS[key]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 
-from toolkit.core.events import Span
+from toolkit.core.timing import Span
+from toolkit.shop.search import ProductHit
 
 STYLE = """
 <style>
@@ -45,14 +46,14 @@ def escape(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def card_html(product: dict) -> str:
-    badge = '<span class="tk-badge">★ popular</span>' if product.get("in_popular_list") else ""
-    outside = '<span class="tk-out">above budget</span>' if product.get("outside_budget") else ""
-    author = f"<div>{escape(product.get('author'))}</div>" if product.get("author") else ""
-    kind = escape(product.get("category") or product.get("product_type") or "")
-    return (f'<div class="tk-card">{badge}<b>{escape(product.get("title"))}</b>{author}'
+def card_html(product: ProductHit) -> str:
+    badge = '<span class="tk-badge">★ popular</span>' if product.in_popular_list else ""
+    outside = '<span class="tk-out">above budget</span>' if product.outside_budget else ""
+    author = f"<div>{escape(product.author)}</div>" if product.author else ""
+    kind = escape(product.category or product.product_type or "")
+    return (f'<div class="tk-card">{badge}<b>{escape(product.title)}</b>{author}'
             f'<div class="tk-meta">{kind}</div>'
-            f'<div class="tk-price">{float(product.get("price", 0)):.2f} €</div>{outside}</div>')
+            f'<div class="tk-price">{product.price:.2f} €</div>{outside}</div>')
 
 
 def skeleton_html(count: int) -> str:

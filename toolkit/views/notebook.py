@@ -21,7 +21,27 @@ from collections.abc import AsyncIterable
 
 import ipywidgets as widgets
 
+from toolkit.assistant.assistant import Assistant
+from toolkit.assistant.events import (
+    DoneEvent,
+    Event,
+    IntentEvent,
+    ProductsEvent,
+    SkeletonEvent,
+    SuggestionsEvent,
+    TextEvent,
+    TimingEvent,
+)
+from toolkit.assistant.turn import Mode
 from toolkit.core.aio import allow_nested_loops, run_sync
+from toolkit.core.events import ErrorEvent
+from toolkit.syllabus.events import (
+    ModuleEvent,
+    OutlineEvent,
+    ProgressEvent,
+    SyllabusEvent,
+    SyllabusTimingEvent,
+)
 from toolkit.views.html import STYLE as _STYLE
 from toolkit.views.html import card_html, skeleton_html, waterfall_html
 from toolkit.views.html import escape as _e
@@ -39,11 +59,11 @@ class TimingView(widgets.VBox):
         self.chart = widgets.HTML(value=f"<span class='tk-meta'>{_e(title)}: waiting…</span>")
         self.table = widgets.HTML(value="")
         super().__init__(children=[self.chart, self.table])
-        self.event = None
+        self.event: TimingEvent | None = None
 
-    def show_timing(self, event) -> None:
+    def show_timing(self, event: TimingEvent) -> None:
         self.event = event
-        simulated = " · SIMULATED latency" if getattr(event, "simulated", False) else ""
+        simulated = " · SIMULATED latency" if event.simulated else ""
         self.chart.value = waterfall_html(event.spans, event.total_ms, event.ttfc_ms,
                                           f"{self.title} · {event.mode} · {event.backend}{simulated}")
         rows = [("time to first chunk", _ms(event.ttfc_ms)), ("context", _ms(event.context_ms)),
@@ -51,8 +71,8 @@ class TimingView(widgets.VBox):
                 ("total", _ms(event.total_ms))]
         if event.speculation:
             rows.append(("speculative search", event.speculation))
-        rows += [(f"model call: {c['task']}", f"{c['duration_ms']:.1f} ms"
-                  + (" (cached)" if c["cached"] else "")) for c in event.calls]
+        rows += [(f"model call: {c.task}", f"{c.duration_ms:.1f} ms"
+                  + (" (cached)" if c.cached else "")) for c in event.calls]
         rows += [("fallback", f) for f in event.fallbacks]
         self.table.value = _STYLE + _table(rows)
 
@@ -69,15 +89,14 @@ class ChatTurnView(widgets.VBox):
         self.answer = widgets.HTML(value="")
         self.suggestions = widgets.HTML(value="")
         self.timing = TimingView()
-        self.events: list = []
+        self.events: list[Event] = []
         self._text = ""
         super().__init__(children=[self.header, self.cards, self.answer, self.suggestions,
                                    self.timing])
 
-    def render(self, event) -> None:
+    def render(self, event: Event) -> None:
         self.events.append(event)
-        kind = event.type
-        if kind == "intent":
+        if isinstance(event, IntentEvent):
             revised = f" (skeleton revised from {event.revised_from})" if event.revised_from else ""
             you = f"you: {_e(self.message)}<br>" if self.message else ""
             self.header.value = (
@@ -86,25 +105,25 @@ class ChatTurnView(widgets.VBox):
                 f"{event.confidence:.2f} · {_e(event.language)}{_e(revised)}</div>")
             if event.revised_from:
                 self.cards.value = ""
-        elif kind == "skeleton":
+        elif isinstance(event, SkeletonEvent):
             self.cards.value = _STYLE + skeleton_html(event.count)
-        elif kind == "products":
+        elif isinstance(event, ProductsEvent):
             self.cards.value = (_STYLE + "<div class='tk-cards'>"
                                 + "".join(card_html(p) for p in event.products) + "</div>")
-        elif kind == "text":
+        elif isinstance(event, TextEvent):
             self._text += event.delta
             self.answer.value = f"{_STYLE}<div class='tk-answer'>{_e(self._text)}</div>"
-        elif kind == "suggestions":
+        elif isinstance(event, SuggestionsEvent):
             self.suggestions.value = (_STYLE + "<div class='tk-sugg'>"
                                       + "".join(f"<span>{_e(i)}</span>" for i in event.items) + "</div>")
-        elif kind == "error":
+        elif isinstance(event, ErrorEvent):
             self.answer.value += f"<div style='color:#b00'>{_e(event.message)}</div>"
-        elif kind == "timing":
+        elif isinstance(event, TimingEvent):
             self.timing.show_timing(event)
-        elif kind == "done" and "products" not in {e.type for e in self.events}:
+        elif isinstance(event, DoneEvent) and "products" not in {e.type for e in self.events}:
             self.cards.value = ""  # a skeleton with no products after it goes away
 
-    async def consume(self, stream: AsyncIterable) -> list:
+    async def consume(self, stream: AsyncIterable[Event]) -> list[Event]:
         """Render every event of a turn as it arrives; returns the events."""
         async for event in stream:
             self.render(event)
@@ -119,11 +138,14 @@ class CompareView(widgets.VBox):
         self.summary = widgets.HTML(value="<span class='tk-meta'>waiting…</span>")
         super().__init__(children=[widgets.HBox([self.left, self.right]), self.summary])
 
-    async def run(self, assistant, message: str, conversation_id: str = "compare") -> dict:
-        results = {}
-        for mode, view in (("sequential", self.left), ("parallel", self.right)):
+    async def run(self, assistant: Assistant, message: str,
+                  conversation_id: str = "compare") -> dict[str, TimingEvent]:
+        results: dict[str, TimingEvent] = {}
+        modes: tuple[tuple[Mode, TimingView], ...] = (("sequential", self.left),
+                                                      ("parallel", self.right))
+        for mode, view in modes:
             async for event in assistant.stream(message, f"{conversation_id}-{mode}", mode=mode):
-                if event.type == "timing":
+                if isinstance(event, TimingEvent):
                     view.show_timing(event)
                     results[mode] = event
         seq, par = results["sequential"], results["parallel"]
@@ -150,39 +172,39 @@ class SyllabusView(widgets.VBox):
         super().__init__(children=[self.title, self.progress, self.modules, self.calls,
                                    self.tokens])
         self._cards: dict[int, str] = {}
-        self.events: list = []
+        self.events: list[SyllabusEvent] = []
 
-    def render(self, event) -> None:
+    def render(self, event: SyllabusEvent) -> None:
         self.events.append(event)
-        if event.type == "outline":
+        if isinstance(event, OutlineEvent):
             note = f"<div class='tk-meta'>{_e(event.note)}</div>" if event.note else ""
             self.title.value = f"{_STYLE}<h3>{_e(event.title)}</h3>{note}"
             self.progress.max = len(event.modules)
-        elif event.type == "module":
+        elif isinstance(event, ModuleEvent):
             if event.module is None:
                 body = f"<b>{event.number}. failed</b><div class='tk-out'>{_e(event.error)}</div>"
             else:
                 m = event.module
-                topics = "".join(f"<li>{_e(t)}</li>" for t in m["topics"][:6])
-                body = (f"<b>{m['number']}. {_e(m['title'])}</b><ul>{topics}</ul>"
-                        f"<div class='tk-price'>{m['estimated_hours']:g} h</div>")
+                topics = "".join(f"<li>{_e(t)}</li>" for t in m.topics[:6])
+                body = (f"<b>{m.number}. {_e(m.title)}</b><ul>{topics}</ul>"
+                        f"<div class='tk-price'>{m.estimated_hours:g} h</div>")
             self._cards[event.number] = f"<div class='tk-card' style='width:230px'>{body}</div>"
             self.modules.value = (_STYLE + "<div class='tk-cards'>"
                                   + "".join(self._cards[n] for n in sorted(self._cards)) + "</div>")
-        elif event.type == "progress":
+        elif isinstance(event, ProgressEvent):
             self.progress.value = event.done + event.failed
-        elif event.type == "timing":
+        elif isinstance(event, SyllabusTimingEvent):
             spans = [s for s in event.spans if s.name != "modules"]
             simulated = " · SIMULATED latency" if event.simulated else ""
             self.calls.value = waterfall_html(
                 spans, event.total_ms, None,
                 f"{event.mode} · concurrency {event.concurrency} · {event.backend}{simulated}")
             rows = [("call", "prompt + completion tokens")] + [
-                (c["task"], f"{c['prompt_tokens']} + {c['completion_tokens']}"
-                 + (" (estimated)" if c["tokens_estimated"] else "")) for c in event.calls]
+                (c.task, f"{c.prompt_tokens} + {c.completion_tokens}"
+                 + (" (estimated)" if c.tokens_estimated else "")) for c in event.calls]
             self.tokens.value = _STYLE + _table(rows)
 
-    async def consume(self, stream: AsyncIterable) -> list:
+    async def consume(self, stream: AsyncIterable[SyllabusEvent]) -> list[SyllabusEvent]:
         async for event in stream:
             self.render(event)
         return self.events
