@@ -82,33 +82,105 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what the names are, for type checkers and editors
-    from toolkit.assistant.assistant import Assistant
-    from toolkit.assistant.context import GiftContext
+    from toolkit.assistant.assistant import (
+        Assistant as Assistant,
+    )
+    from toolkit.assistant.context import (
+        GiftContext as GiftContext,
+    )
     from toolkit.assistant.events import (
-        DoneEvent,
-        Event,
-        IntentEvent,
-        ProductsEvent,
-        SkeletonEvent,
-        SuggestionsEvent,
-        TextEvent,
-        TimingEvent,
-        parse_event,
+        DoneEvent as DoneEvent,
     )
-    from toolkit.assistant.turn import Turn, TurnResult
+    from toolkit.assistant.events import (
+        Event as Event,
+    )
+    from toolkit.assistant.events import (
+        IntentEvent as IntentEvent,
+    )
+    from toolkit.assistant.events import (
+        ProductsEvent as ProductsEvent,
+    )
+    from toolkit.assistant.events import (
+        SkeletonEvent as SkeletonEvent,
+    )
+    from toolkit.assistant.events import (
+        SuggestionsEvent as SuggestionsEvent,
+    )
+    from toolkit.assistant.events import (
+        TextEvent as TextEvent,
+    )
+    from toolkit.assistant.events import (
+        TimingEvent as TimingEvent,
+    )
+    from toolkit.assistant.events import (
+        parse_event as parse_event,
+    )
+    from toolkit.assistant.turn import (
+        Turn as Turn,
+    )
+    from toolkit.assistant.turn import (
+        TurnResult as TurnResult,
+    )
     from toolkit.core.errors import (
-        CatalogError,
-        CatalogImportError,
-        ModelError,
-        SearchError,
-        SettingsError,
-        SyllabusError,
-        ToolkitError,
+        CatalogError as CatalogError,
     )
-    from toolkit.core.events import ErrorEvent
-    from toolkit.core.settings import AssistantSettings, ModelSettings, Settings
-    from toolkit.shop.catalog import Catalog, ImportReport
-    from toolkit.shop.search import ProductHit, SearchFilters, SearchResult, search_products
-    from toolkit.syllabus.events import SyllabusEvent
-    from toolkit.syllabus.generate import SyllabusGenerator, SyllabusRequest
-    from toolkit.syllabus.models import Syllabus
+    from toolkit.core.errors import (
+        CatalogImportError as CatalogImportError,
+    )
+    from toolkit.core.errors import (
+        ModelError as ModelError,
+    )
+    from toolkit.core.errors import (
+        SearchError as SearchError,
+    )
+    from toolkit.core.errors import (
+        SettingsError as SettingsError,
+    )
+    from toolkit.core.errors import (
+        SyllabusError as SyllabusError,
+    )
+    from toolkit.core.errors import (
+        ToolkitError as ToolkitError,
+    )
+    from toolkit.core.events import (
+        ErrorEvent as ErrorEvent,
+    )
+    from toolkit.core.settings import (
+        AssistantSettings as AssistantSettings,
+    )
+    from toolkit.core.settings import (
+        ModelSettings as ModelSettings,
+    )
+    from toolkit.core.settings import (
+        Settings as Settings,
+    )
+    from toolkit.shop.catalog import (
+        Catalog as Catalog,
+    )
+    from toolkit.shop.catalog import (
+        ImportReport as ImportReport,
+    )
+    from toolkit.shop.search import (
+        ProductHit as ProductHit,
+    )
+    from toolkit.shop.search import (
+        SearchFilters as SearchFilters,
+    )
+    from toolkit.shop.search import (
+        SearchResult as SearchResult,
+    )
+    from toolkit.shop.search import (
+        search_products as search_products,
+    )
+    from toolkit.syllabus.events import (
+        SyllabusEvent as SyllabusEvent,
+    )
+    from toolkit.syllabus.generate import (
+        SyllabusGenerator as SyllabusGenerator,
+    )
+    from toolkit.syllabus.generate import (
+        SyllabusRequest as SyllabusRequest,
+    )
+    from toolkit.syllabus.models import (
+        Syllabus as Syllabus,
+    )

@@ -35,8 +35,48 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from toolkit.llm.backends import BACKENDS, Selection, select_backend, selection_for
-    from toolkit.llm.base import CallLog, CallRecord, Message, ModelBackend, ModelRequest
-    from toolkit.llm.client import ModelClient, parse_json_model
-    from toolkit.llm.offline import OfflineBackend
-    from toolkit.llm.simulated import PROFILES, LatencyProfile, SimulatedBackend
+    from toolkit.llm.backends import (
+        BACKENDS as BACKENDS,
+    )
+    from toolkit.llm.backends import (
+        Selection as Selection,
+    )
+    from toolkit.llm.backends import (
+        select_backend as select_backend,
+    )
+    from toolkit.llm.backends import (
+        selection_for as selection_for,
+    )
+    from toolkit.llm.base import (
+        CallLog as CallLog,
+    )
+    from toolkit.llm.base import (
+        CallRecord as CallRecord,
+    )
+    from toolkit.llm.base import (
+        Message as Message,
+    )
+    from toolkit.llm.base import (
+        ModelBackend as ModelBackend,
+    )
+    from toolkit.llm.base import (
+        ModelRequest as ModelRequest,
+    )
+    from toolkit.llm.client import (
+        ModelClient as ModelClient,
+    )
+    from toolkit.llm.client import (
+        parse_json_model as parse_json_model,
+    )
+    from toolkit.llm.offline import (
+        OfflineBackend as OfflineBackend,
+    )
+    from toolkit.llm.simulated import (
+        PROFILES as PROFILES,
+    )
+    from toolkit.llm.simulated import (
+        LatencyProfile as LatencyProfile,
+    )
+    from toolkit.llm.simulated import (
+        SimulatedBackend as SimulatedBackend,
+    )
