@@ -18,5 +18,5 @@ def test_readme_gives_exactly_two_commands():
 
 def test_ci_runs_the_readme_test_command_verbatim():
     test_command = readme_commands()[1]
-    assert "pytest" in test_command
+    assert "pytest" in test_command and "mypy" in test_command  # the type checker runs too
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
