@@ -25,7 +25,7 @@ from pathlib import Path
 from toolkit.assistant import Assistant
 from toolkit.assistant.events import USER_VISIBLE
 from toolkit.core.settings import AssistantSettings, ModelSettings
-from toolkit.llm import OfflineBackend, Selection, SimulatedBackend
+from toolkit.llm import OfflineBackend, SimulatedBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "assistant_model_latency.json"
@@ -85,13 +85,10 @@ def stats(values: list[float]) -> dict:
 async def run(rounds: int, time_scale: float) -> dict:
     samples: dict[str, list[dict]] = {"parallel": [], "sequential": []}
     with tempfile.TemporaryDirectory(prefix="toolkit-bench-") as tmp:
-        offline = OfflineBackend()
-        backend = SimulatedBackend(offline, PROFILE, time_scale=time_scale, seed=7)
-        assistant = Assistant.open(Path(tmp) / "shop.duckdb", settings=AssistantSettings(),
-                                   model_settings=ModelSettings())
-        assistant = Assistant(assistant.catalog, settings=AssistantSettings(),
-                              selection=Selection(backend, offline, "benchmark"),
-                              model_settings=ModelSettings())
+        backend = SimulatedBackend(OfflineBackend(), PROFILE, time_scale=time_scale, seed=7)
+        assistant = await Assistant.aopen(Path(tmp) / "shop.duckdb", backend=backend,
+                                          settings=AssistantSettings(),
+                                          model_settings=ModelSettings())
         for round_no in range(rounds + 1):  # round 0 warms up
             for s, script in enumerate(SCRIPTS):
                 modes = ("parallel", "sequential") if (round_no + s) % 2 else ("sequential", "parallel")

@@ -8,6 +8,7 @@ follow-ups ("näita veel", "something cheaper"), budgets ("alla 20 euro", "under
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from toolkit.assistant.context import Budget, Intent
 
@@ -192,7 +193,13 @@ def parse_age(folded: str) -> tuple[int | None, list[tuple[int, int]]]:
 
 
 def contains(folded: str, phrases: tuple[str, ...]) -> bool:
-    return any(re.search(rf"\b{re.escape(p)}\b", folded) for p in phrases)
+    """Any of the phrases, as whole words, in the folded text."""
+    return _whole_words(phrases).search(folded) is not None
+
+
+@cache
+def _whole_words(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
 
 
 def words_match(folded_words: list[str], vocabulary: tuple[str, ...]) -> bool:

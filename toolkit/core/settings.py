@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from toolkit.core.errors import SettingsError
 
@@ -27,11 +27,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOG_FILE = PROJECT_ROOT / "data" / "catalog.parquet"
 
 BackendName = Literal["auto", "offline", "simulated", "ollama", "groq"]
-
-
-def _env(name: str, field: str) -> Any:
-    """The field is set by the environment variable `name`, or by its own name in code."""
-    return AliasChoices(name, field)
 
 
 class _FromEnvironment(BaseModel):
@@ -44,8 +39,8 @@ class _FromEnvironment(BaseModel):
         """Environment variable -> field name."""
         out = {}
         for name, field in cls.model_fields.items():
-            if isinstance(field.validation_alias, AliasChoices):
-                out[str(field.validation_alias.choices[0])] = name
+            if isinstance(field.validation_alias, str):  # the variable; in code, the field name
+                out[field.validation_alias] = name
         return out
 
     @classmethod
@@ -81,42 +76,42 @@ def _problems(error: ValidationError) -> str:
 class AssistantSettings(_FromEnvironment):
     """The assistant's tuning, under the reference's environment names."""
 
-    parallel: bool = Field(True, validation_alias=_env("PARALLEL_EXECUTION_ENABLE", "parallel"))
+    parallel: bool = Field(True, validation_alias="PARALLEL_EXECUTION_ENABLE")
     context_timeout_ms: int = Field(
-        25_000, gt=0, validation_alias=_env("CONTEXT_EXTRACTION_TIMEOUT_MS", "context_timeout_ms"))
+        25_000, gt=0, validation_alias="CONTEXT_EXTRACTION_TIMEOUT_MS")
     fast_classifier_timeout_ms: int = Field(
         4_000, gt=0,
-        validation_alias=_env("FAST_CLASSIFIER_TIMEOUT_MS", "fast_classifier_timeout_ms"))
+        validation_alias="FAST_CLASSIFIER_TIMEOUT_MS")
     turn_timeout_ms: int = Field(
-        35_000, gt=0, validation_alias=_env("PARALLEL_ORCHESTRATOR_TIMEOUT", "turn_timeout_ms"))
+        35_000, gt=0, validation_alias="PARALLEL_ORCHESTRATOR_TIMEOUT")
     search_timeout_ms: int = Field(
-        15_000, gt=0, validation_alias=_env("SEARCH_TIMEOUT_MS", "search_timeout_ms"))
-    persist_memory: bool = Field(True, validation_alias=_env("PHASE5_CONTEXT_ENABLE", "persist_memory"))
-    debug: bool = Field(False, validation_alias=_env("CHAT_DEBUG_LOGS", "debug"))
+        15_000, gt=0, validation_alias="SEARCH_TIMEOUT_MS")
+    persist_memory: bool = Field(True, validation_alias="PHASE5_CONTEXT_ENABLE")
+    debug: bool = Field(False, validation_alias="CHAT_DEBUG_LOGS")
 
 
 class ModelSettings(_FromEnvironment):
     """Which model backend to use and how to call it."""
 
-    backend: BackendName = Field("offline", validation_alias=_env("TOOLKIT_BACKEND", "backend"))
-    ollama_host: str = Field("http://127.0.0.1:11434", validation_alias=_env("OLLAMA_HOST", "ollama_host"))
-    ollama_model: str = Field("qwen2:1.5b", validation_alias=_env("OLLAMA_MODEL", "ollama_model"))
-    groq_api_key: SecretStr | None = Field(None, validation_alias=_env("GROQ_API_KEY", "groq_api_key"))
-    groq_base_url: str | None = Field(None, validation_alias=_env("GROQ_BASE_URL", "groq_base_url"))
-    groq_model: str = Field("llama-3.1-8b-instant", validation_alias=_env("GROQ_MODEL", "groq_model"))
+    backend: BackendName = Field("offline", validation_alias="TOOLKIT_BACKEND")
+    ollama_host: str = Field("http://127.0.0.1:11434", validation_alias="OLLAMA_HOST")
+    ollama_model: str = Field("qwen2:1.5b", validation_alias="OLLAMA_MODEL")
+    groq_api_key: SecretStr | None = Field(None, validation_alias="GROQ_API_KEY")
+    groq_base_url: str | None = Field(None, validation_alias="GROQ_BASE_URL")
+    groq_model: str = Field("llama-3.1-8b-instant", validation_alias="GROQ_MODEL")
     simulated_profile: str = Field(
-        "groq-llama3-8b", validation_alias=_env("SIMULATED_PROFILE", "simulated_profile"))
+        "groq-llama3-8b", validation_alias="SIMULATED_PROFILE")
     # What the simulation wraps: the offline rules by default.
     simulated_inner: BackendName = Field(
-        "offline", validation_alias=_env("SIMULATED_BACKEND", "simulated_inner"))
+        "offline", validation_alias="SIMULATED_BACKEND")
     # 0.01 runs a hundred times faster than the profile.
-    time_scale: float = Field(1.0, gt=0, validation_alias=_env("SIMULATED_TIME_SCALE", "time_scale"))
-    timeout_s: float = Field(60.0, gt=0, validation_alias=_env("MODEL_TIMEOUT_S", "timeout_s"))
+    time_scale: float = Field(1.0, gt=0, validation_alias="SIMULATED_TIME_SCALE")
+    timeout_s: float = Field(60.0, gt=0, validation_alias="MODEL_TIMEOUT_S")
     # A call slower than this gets a warning in its record.
-    warn_after_s: float = Field(30.0, gt=0, validation_alias=_env("MODEL_WARN_AFTER_S", "warn_after_s"))
-    max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("MODEL_MAX_RETRIES", "max_retries"))
+    warn_after_s: float = Field(30.0, gt=0, validation_alias="MODEL_WARN_AFTER_S")
+    max_retries: int = Field(2, ge=0, le=10, validation_alias="MODEL_MAX_RETRIES")
     # Reuse identical calls from the DuckDB cache.
-    cache: bool = Field(False, validation_alias=_env("MODEL_CACHE", "cache"))
+    cache: bool = Field(False, validation_alias="MODEL_CACHE")
 
 
 def _default_db_path(environ: Mapping[str, str]) -> Path:

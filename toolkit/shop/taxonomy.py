@@ -106,8 +106,14 @@ class Taxonomy:
         concepts = [{analysis.stem(w, lang) for w, lang in
                      lexicon.concept_terms(concept, split_phrases=False)}
                     for concept in lexicon.CONCEPTS]
+        # Two stems are only `inflected` forms of each other if they share their first four
+        # letters (or are equal): a cheap test that spares most pairs the full one.
+        prefixes = [{s[:4] for s in stems} for stems in concepts]
         for entry in entries:
-            for concept_stems in concepts:
+            keys = {k[:4] for k in entry.keys}
+            for concept_stems, concept_prefixes in zip(concepts, prefixes, strict=True):
+                if not keys & concept_prefixes:
+                    continue
                 # Only a concept that names this entry itself lends it its words: "Krimi" gets
                 # "crime"; "Kinkekaardid" does not get every word for a gift.
                 if any(inflected(k, s) for k in entry.keys for s in concept_stems):
