@@ -34,10 +34,9 @@ from toolkit.shop.text import detect_language
 
 
 async def sequential(steps: Steps, turn: TurnIO) -> None:
-    verdict = await steps.validate(turn)
-    if verdict.status == "nonsense":
-        return await refine(steps, turn, verdict)
-    state = await steps.load_memory(turn)
+    state = await validated_memory(steps, turn, alongside=False)
+    if state is None:
+        return
     ctx = await steps.understand(turn, state)
     routed = steps.route(turn, ctx, state)
     await steps.announce(turn, routed)
@@ -55,12 +54,9 @@ async def sequential(steps: Steps, turn: TurnIO) -> None:
 
 
 async def parallel(steps: Steps, turn: TurnIO) -> None:
-    memory = asyncio.create_task(steps.load_memory(turn))
-    verdict = await steps.validate(turn)
-    if verdict.status == "nonsense":
-        memory.cancel()
-        return await refine(steps, turn, verdict)
-    state = await memory
+    state = await validated_memory(steps, turn, alongside=True)
+    if state is None:
+        return
     ctx = await steps.understand(turn, state)
     routed = steps.route(turn, ctx, state)
     await steps.announce(turn, routed)
@@ -86,7 +82,20 @@ async def show_found(steps: Steps, turn: TurnIO, routed: Routed, state: Conversa
     await save
 
 
-# -- the endings every orchestrator shares ----------------------------------------------------
+# -- the beginning and the endings every orchestrator shares -----------------------------------
+
+
+async def validated_memory(steps: Steps, turn: TurnIO, *, alongside: bool) -> ConversationState | None:
+    """Steps 0 and 1: the conversation's memory, loaded beside validation (`alongside`) or
+    after it; None when the message was nonsense and the turn has been refined already."""
+    memory = asyncio.create_task(steps.load_memory(turn)) if alongside else None
+    verdict = await steps.validate(turn)
+    if verdict.status == "nonsense":
+        if memory is not None:
+            memory.cancel()
+        await refine(steps, turn, verdict)
+        return None
+    return await memory if memory is not None else await steps.load_memory(turn)
 
 
 async def refine(steps: Steps, turn: TurnIO, verdict: Verdict) -> None:

@@ -52,7 +52,6 @@ class Found:
     plan: SearchPlan
     result: SearchResult | None  # None when served from memory
     products: list[ProductHit]
-    search_ms: float | None = None
 
     @property
     def shown(self) -> list[ProductHit]:

@@ -26,7 +26,7 @@ from toolkit.assistant.answer import search_suggestions
 from toolkit.assistant.context import GiftContext
 from toolkit.assistant.events import SkeletonEvent, TextEvent
 from toolkit.assistant.memory import ConversationState
-from toolkit.assistant.orchestrate import answer_without_search, no_results, refine
+from toolkit.assistant.orchestrate import answer_without_search, no_results, validated_memory
 from toolkit.assistant.search import CARDS, Found, SearchPlan, plan_search
 from toolkit.assistant.steps import Steps
 from toolkit.assistant.turn import TurnIO
@@ -36,12 +36,9 @@ SURE = 0.85  # the rules' confidence above which their reading of a search is ac
 
 
 async def parallel_with_model(steps: Steps, turn: TurnIO) -> None:
-    memory = asyncio.create_task(steps.load_memory(turn))
-    verdict = await steps.validate(turn)
-    if verdict.status == "nonsense":
-        memory.cancel()
-        return await refine(steps, turn, verdict)
-    state = await memory
+    state = await validated_memory(steps, turn, alongside=True)
+    if state is None:
+        return
     context = asyncio.create_task(steps.understand(turn, state))
     guess = await speculate(steps, turn, state)  # runs while the model extracts the context
     ctx = await context
