@@ -66,17 +66,10 @@ async def parallel(steps: Steps, turn: TurnIO) -> None:
     search = asyncio.create_task(steps.search(turn, plan_search(routed.ctx, state)))
     await steps.stream_answer(turn, steps.writer.preface(routed.ctx))  # while the search runs
     found = await search
-    await show_found(steps, turn, routed, state, found)
-
-
-async def show_found(steps: Steps, turn: TurnIO, routed: Routed, state: ConversationState,
-                     found: Found) -> None:
-    """The end of a parallel search turn: cards, the rest of the answer while memory is
-    saved, suggestions."""
     if not found.shown:
         return await no_results(steps, turn, routed, state, found)
     await steps.send_cards(turn, routed, found)
-    save = asyncio.create_task(steps.save(turn, state, routed, found))
+    save = asyncio.create_task(steps.save(turn, state, routed, found))  # while the answer ends
     await steps.stream_answer(turn, steps.writer.body(routed.ctx, found.shown))
     await steps.suggest(turn, search_suggestions(routed.ctx, found.shown))
     await save
