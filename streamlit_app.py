@@ -74,7 +74,11 @@ def sidebar() -> dict:
     language = st.sidebar.selectbox("Language", ["auto", "et", "en"], key="language",
                                     help="the syllabus's language; chat answers follow each message")
     debug = st.sidebar.checkbox("Debug (error details, model calls)", key="debug")
-    assistant = open_assistant(backend, model, profile, time_scale, debug)
+    try:
+        assistant = open_assistant(backend, model, profile, time_scale, debug)
+    except ToolkitError as e:  # a bad setting, a catalog that cannot be opened: say which
+        st.error(str(e))
+        st.stop()
     label = assistant.backend
     st.sidebar.caption(f"**Backend:** {label}")
     if assistant.selection is not None:

@@ -88,3 +88,14 @@ def test_sidebar_shows_the_backend_and_labels_simulation(app):
     app.selectbox(key="backend").set_value("simulated").run()
     assert not app.exception
     assert any("SIMULATED" in w.value for w in app.sidebar.warning)
+
+
+def test_a_bad_setting_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLKIT_DB", str(tmp_path / "app.duckdb"))
+    monkeypatch.setenv("SEARCH_TIMEOUT_MS", "abc")
+    import streamlit as st
+    st.cache_resource.clear()  # earlier tests in this process cached an assistant
+    test = AppTest.from_file(APP, default_timeout=60)
+    test.run()
+    assert not test.exception
+    assert any("SEARCH_TIMEOUT_MS" in e.value for e in test.error)
