@@ -29,6 +29,7 @@ from toolkit.llm.simulated import PROFILES
 
 if TYPE_CHECKING:
     from toolkit.assistant.events import Event
+    from toolkit.llm.base import CallRecord
     from toolkit.shop.search import SearchResult
     from toolkit.syllabus.events import SyllabusEvent
 
@@ -139,6 +140,11 @@ def _print_search(result: SearchResult) -> None:
           f"{result.diversity.distinct_authors_top3} authors in the top 3")
 
 
+def _tokens(call: CallRecord) -> str:
+    estimated = " (estimated)" if call.tokens_estimated else ""
+    return f"{call.prompt_tokens}+{call.completion_tokens} tokens{estimated}"
+
+
 def _render_event(event: Event) -> None:
     """A readable transcript: the face shows events, it decides nothing."""
     from toolkit.assistant.events import (
@@ -180,8 +186,7 @@ def _render_event(event: Event) -> None:
         for fallback in event.fallbacks:
             print(f"  fallback: {fallback}")
         for call in event.calls:
-            tokens = f"{call.prompt_tokens}+{call.completion_tokens} tokens" + (
-                " (estimated)" if call.tokens_estimated else "")
+            tokens = _tokens(call)
             flags = " cached" if call.cached else ""
             flags += " SIMULATED" if call.simulated else ""
             print(f"  model call {call.task:13} {call.duration_ms:8.1f} ms  {tokens}{flags}"
@@ -265,8 +270,7 @@ def _render_syllabus_event(event: SyllabusEvent) -> None:
         print("  " + " · ".join(f"{k[:-3]} {v / 1000:.2f} s" for k, v in event.phases.items())
               + f" · total {event.total_ms / 1000:.2f} s")
         for call in event.calls:
-            tokens = f"{call.prompt_tokens}+{call.completion_tokens} tokens" + (
-                " (estimated)" if call.tokens_estimated else "")
+            tokens = _tokens(call)
             note = f"  ! {call.warning}" if call.warning else ""
             note += f"  ! {call.error}" if call.error else ""
             print(f"  {call.task:17} {call.duration_ms / 1000:7.2f} s  {tokens}{note}")
