@@ -30,8 +30,9 @@ BackendName = Literal["auto", "offline", "simulated", "ollama", "groq"]
 
 
 class _FromEnvironment(BaseModel):
-    # Constructing one in code never reads the environment (pydantic-settings' BaseSettings
+    # Constructing one in code never reads its variables (pydantic-settings' BaseSettings
     # would, making `AssistantSettings(debug=True)` depend on the shell); `from_env` does, once.
+    # (`Settings()`'s default db path is the default location, which honours $TOOLKIT_DB.)
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     @classmethod
