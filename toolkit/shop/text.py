@@ -17,7 +17,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Literal
 
-import snowballstemmer
+import Stemmer  # PyStemmer: Snowball's own C library, the same stems as its Python port
 
 Language = str  # "et" or "en"; anything else is treated as "et", the shop's first language
 
@@ -43,11 +43,13 @@ STOP_WORDS_EN = frozenset(
     """.split()
 )
 
-_STEMMERS = {"et": snowballstemmer.stemmer("estonian"), "en": snowballstemmer.stemmer("english")}
+_STEMMERS = {"et": Stemmer.Stemmer("estonian"), "en": Stemmer.Stemmer("english")}
 
 
 def fold(text: str) -> str:
     """Lower-case and fold Estonian letters and any other accents to ASCII."""
+    if text.isascii():  # most catalog and query text: nothing to normalise or fold
+        return text.lower()
     text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
