@@ -1,10 +1,11 @@
 """The layout is the architecture: each part imports only the parts below it.
 
     core        nothing of ours
+    state       core
     shop        core
-    llm         core
-    syllabus    core, shop, llm              never the assistant
-    assistant   core, shop, llm
+    llm         core, state
+    syllabus    core, shop, llm, state       never the assistant
+    assistant   core, shop, llm, state
     views       anything above: they render events
     cli         anything (imports lazily, per command)
 """
@@ -21,11 +22,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "toolkit"
 ALLOWED = {
     "core": {"core"},
+    "state": {"core", "state"},
     "shop": {"core", "shop"},
-    "llm": {"core", "llm"},
-    "syllabus": {"core", "shop", "llm", "syllabus"},
-    "assistant": {"core", "shop", "llm", "assistant"},
-    "views": {"core", "shop", "llm", "assistant", "syllabus", "views"},
+    "llm": {"core", "llm", "state"},
+    "syllabus": {"core", "shop", "llm", "state", "syllabus"},
+    "assistant": {"core", "shop", "llm", "state", "assistant"},
+    "views": {"core", "shop", "llm", "state", "assistant", "syllabus", "views"},
 }
 
 

@@ -172,7 +172,11 @@ def test_memory_can_live_in_the_process_only(catalog):
     assistant = Assistant(catalog, settings=AssistantSettings(persist_memory=False))
     turn(assistant, "luule", "volatile")
     assert turn(assistant, "näita veel", "volatile").decision == "search"
-    assert assistant.memory.history("volatile") == []
+    assert len(assistant.memory.history("volatile")) == 2
+    # Nothing reached the state file beside the catalog: another assistant starts afresh.
+    with Assistant(catalog, settings=AssistantSettings()) as persistent:
+        assert persistent.memory.history("volatile") == []
+        assert turn(persistent, "näita veel", "volatile").decision == "clarify"
 
 
 # -- the answer ---------------------------------------------------------------------------------

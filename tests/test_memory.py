@@ -1,3 +1,5 @@
+import pytest
+
 from toolkit.assistant.context import Budget, GiftContext
 from toolkit.assistant.memory import ConversationMemory, ConversationState, remember_turn
 from toolkit.assistant.routing import carry_over
@@ -58,8 +60,12 @@ def test_remember_turn_tracks_authors_and_exclusions():
     assert [p.id for p in memory.candidates] == [p["id"] for p in MORE]
 
 
-def test_state_round_trips_through_duckdb(fresh_catalog):
-    memory = ConversationMemory(fresh_catalog)
+@pytest.mark.parametrize("store", ["sqlite", "memory"])
+def test_state_round_trips_through_a_store(tmp_path, store):
+    from toolkit.state import open_state
+
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}" if store == "sqlite" else "memory:"
+    memory = ConversationMemory(open_state(url))
     saved = state(authors=["Jaan Kross"], budget=Budget(max=25))
     memory.save("c", saved, message="tere", intent="greeting", decision="conversational",
                 product_ids=[])

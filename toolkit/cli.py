@@ -3,7 +3,8 @@
     python -m toolkit catalog info [--db PATH] [--json]
     python -m toolkit catalog import FILE [--db PATH]
     python -m toolkit search "QUERY" [--max-price N] [--min-price N] [--category C] [--json]
-    python -m toolkit chat [--json] [--mode parallel|sequential] [--conversation ID] MESSAGE
+    python -m toolkit chat [--json] [--mode parallel|sequential] [--conversation ID] [--state URL]
+                           MESSAGE
     python -m toolkit syllabus "TOPIC" [--modules N] [--mode sequential|parallel] [--concurrency K]
                                [--backend ...] [--json] [--out FILE.md]
 
@@ -87,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="orchestrator (default: parallel, or $PARALLEL_EXECUTION_ENABLE)")
     chat.add_argument("--conversation", default="cli",
                       help="conversation id: turns with the same id share memory")
+    chat.add_argument("--state", metavar="URL", default=None,
+                      help="where conversations are kept: postgresql://…, sqlite:///path or "
+                           "memory: (default $TOOLKIT_STATE_URL, else a file beside the catalog)")
     chat.add_argument("--debug", action="store_true", help="structured debug logs on stderr")
 
     syllabus = commands.add_parser("syllabus", help="write a course syllabus")
@@ -225,7 +229,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     async def turn() -> bool:
         failed = False
         async with await Assistant.aopen(args.db or settings.db_path, settings=assistant_settings,
-                                         backend=args.backend,
+                                         backend=args.backend, state=args.state,
                                          model_settings=_model_settings(args, settings)) as assistant:
             async for event in assistant.stream(args.message, args.conversation, mode=args.mode):
                 failed |= event.type == "error"

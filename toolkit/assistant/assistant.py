@@ -36,6 +36,7 @@ from toolkit.shop.catalog import Catalog
 from toolkit.shop.search import known_word_count
 from toolkit.shop.taxonomy import Taxonomy
 from toolkit.shop.text import detect_language
+from toolkit.state import StateStore, open_state
 
 # Words the assistant itself answers, so a message of only these is never nonsense.
 ASSISTANT_WORDS = frozenset({"tere", "hello", "hi", "aitah", "thanks", "veel", "more", "odavam",
@@ -51,30 +52,47 @@ class Assistant:
                  selection: Selection | None = None, model_settings: ModelSettings | None = None,
                  extractor: ContextExtractor | None = None,
                  validator: QueryValidator | None = None, writer: AnswerWriter | None = None,
-                 memory: ConversationMemory | None = None) -> None:
+                 memory: ConversationMemory | None = None,
+                 state: StateStore | None = None) -> None:
         self.catalog = catalog
         self.settings = settings or AssistantSettings.from_env()
-        self.taxonomy = Taxonomy.from_catalog(catalog)
-        self.memory = memory or ConversationMemory(catalog, persist=self.settings.persist_memory)
+        # The state store (memory, call cache): the one given, else the settings' own, which
+        # this assistant then closes.
+        self._owns_state = state is None and memory is None
+        self.state: StateStore = state or (memory.store if memory else open_state(
+            self.settings.state_url if self.settings.persist_memory else "memory:",
+            beside=catalog.path))
+        self.memory = memory or ConversationMemory(self.state)
         self.selection = selection
         self.model_backed = selection is not None and selection.backend.name != "offline"
         self.backend = selection.label if selection else "offline"
         self.simulated = bool(selection and selection.backend.simulated)
+        self._model_settings = model_settings
+        self._given = (extractor, validator, writer)
+        self._wire()
+        self._owns_catalog = False
+
+    def _wire(self) -> None:
+        """Bind the steps to the catalog as it is now: its taxonomy (the categories and
+        authors the rules recognise) is read from it, again after each import."""
+        self._generation = self.catalog.generation
+        self.taxonomy = Taxonomy.from_catalog(self.catalog)
+        extractor, validator, writer = self._given
         rules = RuleContextExtractor(self.taxonomy)
-        rule_validator = RuleValidator(partial(known_word_count, catalog),
+        rule_validator = RuleValidator(partial(known_word_count, self.catalog),
                                        extra_words=set(ASSISTANT_WORDS))
         default_extractor: ContextExtractor = rules
         default_validator: QueryValidator = rule_validator
         default_writer: AnswerWriter = TemplateAnswerWriter()
-        if selection is not None and self.model_backed:
+        if self.selection is not None and self.model_backed:
             default_extractor, default_validator, default_writer = self._model_steps(
-                selection, model_settings or ModelSettings.from_env(), rules, rule_validator)
-        self.steps = Steps(catalog, self.taxonomy, self.memory, rules=rules,
+                self.selection, self._model_settings or ModelSettings.from_env(), rules,
+                rule_validator)
+        self.steps = Steps(self.catalog, self.taxonomy, self.memory, rules=rules,
                            extractor=extractor or default_extractor,
                            validator=validator or default_validator,
                            writer=writer or default_writer, settings=self.settings,
                            model_backed=self.model_backed)
-        self._owns_catalog = False
 
     def _model_steps(self, selection: Selection, model_settings: ModelSettings,
                      rules: RuleContextExtractor, rule_validator: RuleValidator
@@ -91,7 +109,7 @@ class Assistant:
         client = ModelClient(
             selection.backend, timeout_s=model_settings.timeout_s,
             warn_after_s=model_settings.warn_after_s, max_retries=model_settings.max_retries,
-            cache=CallCache(self.catalog) if model_settings.cache else None)
+            cache=CallCache(self.state) if model_settings.cache else None)
         return (
             ModelContextExtractor(client.with_timeout(self.settings.context_timeout_ms / 1000),
                                   rules, self.taxonomy, selection.offline),
@@ -103,30 +121,38 @@ class Assistant:
     @classmethod
     def open(cls, db: Path | str | None = None, *, backend: str | ModelBackend | None = None,
              settings: AssistantSettings | None = None,
-             model_settings: ModelSettings | None = None, **options: Any) -> Assistant:
+             model_settings: ModelSettings | None = None, state: str | StateStore | None = None,
+             **options: Any) -> Assistant:
         """An assistant over the catalog at `db` (default location if None). `backend` is a
         name (default: $TOOLKIT_BACKEND, else offline; `auto` probes and says what it chose) or
-        a backend of your own, e.g. a `SimulatedBackend`."""
+        a backend of your own, e.g. a `SimulatedBackend`. `state` is where conversations are
+        kept: a URL (`postgresql://…`, `sqlite:///path`, `memory:`) or a store of your own;
+        default $TOOLKIT_STATE_URL, else a file beside the catalog."""
         return run_sync(lambda: cls.aopen(db, backend=backend, settings=settings,
-                                          model_settings=model_settings, **options))
+                                          model_settings=model_settings, state=state,
+                                          **options))
 
     @classmethod
     async def aopen(cls, db: Path | str | None = None, *,
                     backend: str | ModelBackend | None = None,
                     settings: AssistantSettings | None = None,
-                    model_settings: ModelSettings | None = None, **options: Any) -> Assistant:
-        """`open` for async code: the catalog is opened on a worker thread, `auto` probed on
-        the running loop."""
+                    model_settings: ModelSettings | None = None,
+                    state: str | StateStore | None = None, **options: Any) -> Assistant:
+        """`open` for async code: the catalog and the state are opened on a worker thread,
+        `auto` probed on the running loop."""
         model_settings = model_settings or ModelSettings.from_env()
         if backend is None or isinstance(backend, str):
             selection = await select_backend(backend, model_settings)
         else:
             selection = selection_for(backend)
+        if isinstance(state, str):
+            settings = (settings or AssistantSettings.from_env()).replace(state_url=state)
+            state = None
         catalog = await asyncio.to_thread(Catalog.open, db)
         try:
             assistant = await asyncio.to_thread(
                 lambda: cls(catalog, settings=settings, selection=selection,
-                            model_settings=model_settings, **options))
+                            model_settings=model_settings, state=state, **options))
         except BaseException:
             catalog.close()
             raise
@@ -134,6 +160,8 @@ class Assistant:
         return assistant
 
     def close(self) -> None:
+        if self._owns_state:
+            self.state.close()
         if self._owns_catalog:
             self.catalog.close()
 
@@ -166,6 +194,8 @@ class Assistant:
         mode = mode or ("parallel" if self.settings.parallel else "sequential")
         if mode not in ("parallel", "sequential"):
             raise ValueError(f"mode must be 'parallel' or 'sequential', not {mode!r}")
+        if self.catalog.refresh() != self._generation:  # another catalog was imported
+            self._wire()
         text = nonsense.clean(message)
         conversation_id = nonsense.clean(conversation_id)[:200] or "default"
         setup = TurnSetup(mode=mode, backend=self.backend, simulated=self.simulated,

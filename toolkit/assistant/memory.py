@@ -1,43 +1,26 @@
-"""Conversation memory, persisted in the catalog's DuckDB file (or kept in the process).
+"""Conversation memory, kept in a state store (see `toolkit.state`) between turns.
 
 Per conversation: the authors mentioned (for "tema" / "his"), the last product type and
 category, every product id shown (so "show more" never repeats one), the budget, the products
-shown last and the further results of the last search not yet shown. It survives restarts; with
-`PHASE5_CONTEXT_ENABLE=false` it lives only in the process. Reading memory to fill a message's
+shown last and the further results of the last search not yet shown. It survives restarts and is
+shared by every process using the same store; with `PHASE5_CONTEXT_ENABLE=false` it lives only
+in the process. Reading memory to fill a message's
 gaps is routing's part (`carry_over`); planning a search from it is the search step's.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 from pydantic import BaseModel, Field
 
 from toolkit.assistant.context import Budget, GiftContext
-from toolkit.core.db import Database, Migration
 from toolkit.shop.search import ProductHit
+from toolkit.state import StateStore, TurnRecord
 
 MAX_REMEMBERED_IDS = 500  # exclusions kept per conversation
 MAX_AUTHORS = 10
-
-
-def m002_conversations(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS conversations ("
-        "conversation_id VARCHAR PRIMARY KEY, state VARCHAR NOT NULL, updated_at TIMESTAMP)"
-    )
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS conversation_turns ("
-        "conversation_id VARCHAR, turn INTEGER, message VARCHAR, intent VARCHAR, "
-        "decision VARCHAR, product_ids VARCHAR[], created_at TIMESTAMP)"
-    )
-
-
-MEMORY_MIGRATIONS: tuple[Migration, ...] = (m002_conversations,)
 
 
 class ConversationState(BaseModel):
@@ -66,26 +49,17 @@ class ConversationState(BaseModel):
 
 
 class ConversationMemory:
-    """Loads and saves conversation state in the catalog database (or in the process)."""
+    """Loads and saves conversation state in a state store."""
 
-    def __init__(self, db: Database, *, persist: bool = True) -> None:
-        self.db = db
-        self.persist = persist
-        self._local: dict[str, ConversationState] = {}
-        self._lock = threading.Lock()
-        if persist:
-            db.migrate(MEMORY_MIGRATIONS)
+    def __init__(self, store: StateStore) -> None:
+        self.store = store
 
     def load(self, conversation_id: str) -> ConversationState:
-        if not self.persist:
-            return self._local.get(conversation_id, ConversationState()).model_copy(deep=True)
-        with self.db.cursor() as cur:
-            row = cur.execute("SELECT state FROM conversations WHERE conversation_id = ?",
-                              [conversation_id]).fetchone()
-        if row is None:
+        saved = self.store.load_conversation(conversation_id)
+        if saved is None:
             return ConversationState()
         try:
-            return ConversationState.model_validate_json(row[0])
+            return ConversationState.model_validate_json(saved)
         except ValueError:  # an unreadable state is a fresh start, not a failed turn
             return ConversationState()
 
@@ -93,37 +67,16 @@ class ConversationMemory:
              decision: str, product_ids: list[str]) -> None:
         state.shown_ids = state.shown_ids[-MAX_REMEMBERED_IDS:]
         state.authors = state.authors[-MAX_AUTHORS:]
-        if not self.persist:
-            self._local[conversation_id] = state.model_copy(deep=True)
-            return
-        now = datetime.now(UTC).replace(tzinfo=None)
-        with self._lock, self.db.cursor() as cur:
-            cur.execute(
-                "INSERT OR REPLACE INTO conversations VALUES (?, ?, ?)",
-                [conversation_id, state.model_dump_json(), now],
-            )
-            cur.execute(
-                "INSERT INTO conversation_turns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [conversation_id, state.turns, message[:2000], intent, decision, product_ids, now],
-            )
+        self.store.save_turn(conversation_id, state.model_dump_json(),
+                             TurnRecord(state.turns, message, intent, decision, product_ids))
 
     def forget(self, conversation_id: str) -> None:
-        self._local.pop(conversation_id, None)
-        if self.persist:
-            with self.db.cursor() as cur:
-                cur.execute("DELETE FROM conversations WHERE conversation_id = ?", [conversation_id])
-                cur.execute("DELETE FROM conversation_turns WHERE conversation_id = ?",
-                            [conversation_id])
+        self.store.forget(conversation_id)
 
     def history(self, conversation_id: str) -> list[dict[str, Any]]:
-        if not self.persist:
-            return []
-        with self.db.cursor() as cur:
-            rows = cur.execute(
-                "SELECT turn, message, intent, decision, product_ids FROM conversation_turns "
-                "WHERE conversation_id = ? ORDER BY turn", [conversation_id]).fetchall()
-        return [dict(zip(("turn", "message", "intent", "decision", "product_ids"), r, strict=True))
-                for r in rows]
+        return [{"turn": r.turn, "message": r.message, "intent": r.intent,
+                 "decision": r.decision, "product_ids": r.product_ids}
+                for r in self.store.history(conversation_id)]
 
 
 def remember_turn(previous: ConversationState, ctx: GiftContext, *, query: str | None,

@@ -1,28 +1,16 @@
-"""The DuckDB file the toolkit keeps its tables in, as the parts above core see it.
+"""Schema migrations for a DuckDB file (the catalog's): ordered, each applied once per file.
 
-Each part that owns tables (the catalog, conversation memory, the model-call cache) declares
-its schema as an ordered tuple of migrations and applies it through `Database.migrate`; a
-migration runs once per file, in the order given, and is recorded by name in `_migrations`.
-The parts are handed a `Database` (the catalog is one), never each other.
+A migration runs once per file, in the order given, and is recorded by name in `_migrations`.
+The state store (`toolkit.state`) keeps its own, in the same way, for SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import Protocol
 
 import duckdb
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
-
-
-class Database(Protocol):
-    """Something that hands out cursors on one DuckDB file and applies migrations to it."""
-
-    def cursor(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]: ...
-
-    def migrate(self, migrations: Sequence[Migration]) -> None: ...
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration]) -> None:

@@ -4,6 +4,7 @@
      ├── SettingsError             a setting (environment variable or option) has a value it cannot use
      ├── CatalogError              the catalog file cannot be opened or is not a catalog
      │    └── CatalogImportError   a user's catalog file was refused; the catalog is unchanged
+     ├── StateError                conversation memory or the call cache cannot be read or written
      ├── SearchError               a search could not run (bad filters, a failed query)
      ├── SyllabusError             a syllabus request that cannot be run (topic, modules, concurrency)
      └── ModelError                a model call failed; `retryable` says whether to try again
@@ -36,6 +37,10 @@ class CatalogImportError(CatalogError):
         self.problems = problems or []
         detail = "".join(f"\n  - {p}" for p in self.problems)
         super().__init__(f"{message}{detail}\nThe catalog was left as it was.")
+
+
+class StateError(ToolkitError):
+    """The state store (conversation memory, the model-call cache) is unreachable or unusable."""
 
 
 class SearchError(ToolkitError):

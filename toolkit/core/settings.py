@@ -88,6 +88,9 @@ class AssistantSettings(_FromEnvironment):
     search_timeout_ms: int = Field(
         15_000, gt=0, validation_alias="SEARCH_TIMEOUT_MS")
     persist_memory: bool = Field(True, validation_alias="PHASE5_CONTEXT_ENABLE")
+    # Where conversations and cached calls are kept: postgresql://…, sqlite:///path, memory:;
+    # unset, a SQLite file beside the catalog (see toolkit.state).
+    state_url: str | None = Field(None, validation_alias="TOOLKIT_STATE_URL")
     debug: bool = Field(False, validation_alias="CHAT_DEBUG_LOGS")
 
 

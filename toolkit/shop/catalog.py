@@ -3,9 +3,11 @@
 `Catalog.open(path)` opens (or creates) the file. A new file is filled with the default catalog
 from `data/catalog.parquet`; `Catalog.import_file` replaces it with a user's CSV or Parquet file.
 
-Re-importing replaces the whole catalog: every product is swapped for the file's rows and the
-index is rebuilt, in one transaction. Anything else in the file (conversation memory, caches)
-is kept. A refused file leaves the catalog exactly as it was.
+Many processes share one catalog: each opens the file read-only, and an import builds a new file
+beside it and moves it into place in one step (`os.replace`). A process that has the old file
+open notices on its next query and reopens the new one; nobody ever holds a writer's lock on the
+catalog, and a refused or interrupted import leaves it exactly as it was. What changes with every
+turn (conversation memory, the call cache) lives apart, in a state store (`toolkit.state`).
 
 The index: DuckDB's FTS extension indexes `product_terms`, the products' text already analysed
 by `toolkit.shop.text` (DuckDB has no Estonian stemmer). From its tables we derive
@@ -16,9 +18,10 @@ sorted by term, so a search reads only the rows of its own terms (see `toolkit.s
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,16 +63,35 @@ def m001_catalog(con: duckdb.DuckDBPyConnection) -> None:
 CATALOG_MIGRATIONS: tuple[Migration, ...] = (m001_catalog,)
 
 
-def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection. The FTS extension is not loaded: searching reads the index's
     tables, which needs no extension; building the index does (`load_fts`)."""
     try:
-        return duckdb.connect(str(path))
+        return duckdb.connect(str(path), read_only=read_only and str(path) != ":memory:")
     except duckdb.Error as e:
-        raise CatalogError(
-            f"cannot open the catalog database {path}: {e}. If another program (the Streamlit "
-            "app, a notebook) has it open, close that or pass another file with --db."
-        ) from e
+        raise CatalogError(f"cannot open the catalog database {path}: {_open_problem(e)}") from e
+
+
+def _open_problem(e: duckdb.Error) -> str:
+    """What a failed open means for the user, with the one hint that fits."""
+    text = str(e).split("\n")[0]
+    if "lock" in text.lower():
+        return (f"{text}. Another program has it open for writing (a toolkit before 0.2, or a "
+                "DuckDB shell): close that, or pass another file with --db")
+    if any(w in text.lower() for w in ("not a valid", "corrupt", "magic", "truncated",
+                                       "serializ", "could not read")):
+        return (f"{text}. It is not a catalog this toolkit can read (damaged or another "
+                "kind of file): move it away, or pass another file with --db")
+    return text
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Which file is at `path` now: an import puts a new one there."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
@@ -108,11 +130,20 @@ class Catalog:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | str) -> None:
         self._con = con
         self.path = str(path)
+        self._in_memory = self.path == ":memory:"
+        self._identity = None if self._in_memory else _identity(Path(self.path))
         self._lock = threading.Lock()
+        # Cursors in use, so that a reopen waits for them (see `_reopen`); per-thread nesting.
+        self._gate = threading.Condition()
+        self._users = 0
+        self._reopening = False
+        self._depth = threading.local()
         self._vocabulary: Vocabulary | None = None
         # Product rows by rid, most recently used last: a search ranks rids in SQL and reads
         # the rows from here, which saves converting every candidate's columns to Python.
         self._rows: OrderedDict[int, Row] = OrderedDict()
+        # Bumped each time another file is put in place (an import here or in another process).
+        self.generation = 0
 
     @classmethod
     def open(cls, path: Path | str | None = None, *, seed_default: bool = True) -> Catalog:
@@ -121,16 +152,19 @@ class Catalog:
         A file with no products is filled from the default catalog when `seed_default` is set.
         """
         path = Path(path) if path is not None else default_db_path()
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        catalog = cls(connect(path), path)
-        with catalog._lock:
+        if str(path) == ":memory:":
+            catalog = cls(connect(path, read_only=False), path)
             apply_migrations(catalog._con, CATALOG_MIGRATIONS)
-            # DuckDB imports its optional pandas support on the first bound query; pay that
-            # here, at open, rather than in the first search a user times.
-            catalog._con.execute("SELECT ?", [0]).fetchall()
+        else:
+            if not path.exists() or path.stat().st_size == 0:
+                _build_file(path, lambda con: None)
+            catalog = cls(connect(path), path)
+        # DuckDB imports its optional pandas support on the first bound query; pay that
+        # here, at open, rather than in the first search a user times.
+        catalog._con.execute("SELECT ?", [0]).fetchall()
         if seed_default and not catalog.has_products():
             if not DEFAULT_CATALOG_FILE.exists():
+                catalog.close()
                 raise CatalogError(
                     f"the default catalog {DEFAULT_CATALOG_FILE} is missing: run "
                     "`python data/generate_catalog.py`, or import your own with "
@@ -138,11 +172,6 @@ class Catalog:
                 )
             catalog.import_file(DEFAULT_CATALOG_FILE, source="default catalog")
         return catalog
-
-    def migrate(self, migrations: Sequence[Migration]) -> None:
-        """Apply another part's schema (conversation memory, the call cache) to this file."""
-        with self._lock:
-            apply_migrations(self._con, migrations)
 
     def close(self) -> None:
         self._con.close()
@@ -155,12 +184,55 @@ class Catalog:
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of its own for one unit of work (DuckDB connections are not thread-safe)."""
-        cur = self._con.cursor()
+        """A cursor of its own for one unit of work (DuckDB connections are not thread-safe),
+        on the file at the catalog's path now (a stat per call: under 2 us)."""
+        outermost = not getattr(self._depth, "value", 0)
+        if outermost:
+            self.refresh()
+        with self._gate:
+            while self._reopening and outermost:
+                self._gate.wait()
+            self._users += 1
+            cur = self._con.cursor()
+        self._depth.value = getattr(self._depth, "value", 0) + 1
         try:
             yield cur
         finally:
             cur.close()
+            self._depth.value -= 1
+            with self._gate:
+                self._users -= 1
+                self._gate.notify_all()
+
+    def refresh(self) -> int:
+        """Move to a newer file at the path if an import put one there; the generation."""
+        if self._identity is not None and _identity(Path(self.path)) not in (None, self._identity):
+            self._reopen()
+        return self.generation
+
+    def _reopen(self) -> None:
+        """Move to the file an import put at the path, forgetting what was read of the old one.
+
+        DuckDB shares one database per path within a process, so the old connection must be
+        closed before the new file can be opened: this waits for the cursors in use (each a
+        few ms) and holds new ones back meanwhile."""
+        with self._gate:
+            if self._reopening or _identity(Path(self.path)) == self._identity:
+                return
+            self._reopening = True
+            try:
+                while self._users:
+                    self._gate.wait()
+                self._con.close()
+                self._con = connect(self.path)
+                with self._lock:
+                    self._identity = _identity(Path(self.path))
+                    self._vocabulary = None
+                    self._rows.clear()
+                    self.generation += 1
+            finally:
+                self._reopening = False
+                self._gate.notify_all()
 
     def has_products(self) -> bool:
         with self.cursor() as cur:
@@ -274,41 +346,87 @@ class Catalog:
     # -- importing -------------------------------------------------------------------------
 
     def import_file(self, path: Path | str, *, source: str | None = None) -> ImportReport:
-        """Replace the catalog with a CSV or Parquet file, atomically; refuse a bad file."""
+        """Replace the catalog with a CSV or Parquet file, atomically; refuse a bad file.
+
+        The new catalog is built in a file of its own beside this one and moved into place:
+        other processes go on reading the old one until their next query."""
         started = datetime.now(UTC)
         path = Path(path)
-        with self._lock, self.cursor() as cur:
-            ignored = _stage(cur, path)
-            problems = _validate(cur)
-            if problems:
-                cur.execute("DROP TABLE IF EXISTS staging")
-                raise CatalogImportError(f"{path} was refused", problems)
-            terms = _analysed_terms(cur)
-            load_fts(cur)
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                _replace_products(cur, terms)
-                _build_index(cur)
-                rows = cur.execute("SELECT count(*) FROM products").fetchall()[0][0]
-                cur.executemany(
-                    "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
-                    [["source", source or str(path.resolve())],
-                     ["imported_at", started.isoformat(timespec="seconds")],
-                     ["rows", str(rows)]],
-                )
-                cur.execute("COMMIT")
-            except BaseException as e:
-                cur.execute("ROLLBACK")
-                if isinstance(e, duckdb.Error):
-                    raise CatalogImportError(f"{path} could not be imported: {e}") from e
-                raise
-            finally:
-                cur.execute("DROP TABLE IF EXISTS staging")
-                cur.unregister("staged_terms")
-            self._vocabulary = None
-            self._rows.clear()
+        outcome: list[tuple[int, list[str]]] = []
+
+        def build(cur: duckdb.DuckDBPyConnection) -> None:
+            outcome.append(_import_into(cur, path, source or str(path.resolve()), started))
+
+        if self._in_memory:
+            with self._lock, self.cursor() as cur:
+                build(cur)
+                self._vocabulary = None
+                self._rows.clear()
+        else:
+            _build_file(Path(self.path), build)
+            self._reopen()
+        rows, ignored = outcome[0]
         seconds = (datetime.now(UTC) - started).total_seconds()
         return ImportReport(str(path), rows, ignored, seconds)
+
+
+def _build_file(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+    """Make a catalog file with the schema, let `fill` put products in it, and move it to
+    `target` in one step; on any failure nothing at `target` changes."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CatalogError(f"cannot create the folder for the catalog {target}: "
+                           f"{e.strerror or e}") from e
+    building = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.building")
+    leftovers = (building, building.with_name(building.name + ".wal"))
+    try:
+        con = connect(building, read_only=False)
+    except CatalogError as e:
+        raise CatalogError(f"cannot write the catalog beside {target}: {e}") from e
+    try:
+        apply_migrations(con, CATALOG_MIGRATIONS)
+        fill(con)
+        con.close()
+        os.replace(building, target)
+    except OSError as e:
+        raise CatalogError(f"cannot write the catalog {target}: {e.strerror or e}") from e
+    finally:
+        con.close()
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+
+
+def _import_into(cur: duckdb.DuckDBPyConnection, path: Path, source: str,
+                 started: datetime) -> tuple[int, list[str]]:
+    """Stage, check and index a user's file into the catalog `cur` is on; (rows, ignored)."""
+    ignored = _stage(cur, path)
+    problems = _validate(cur)
+    if problems:
+        cur.execute("DROP TABLE IF EXISTS staging")
+        raise CatalogImportError(f"{path} was refused", problems)
+    terms = _analysed_terms(cur)
+    load_fts(cur)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        _replace_products(cur, terms)
+        _build_index(cur)
+        rows: int = cur.execute("SELECT count(*) FROM products").fetchall()[0][0]
+        cur.executemany(
+            "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
+            [["source", source], ["imported_at", started.isoformat(timespec="seconds")],
+             ["rows", str(rows)]],
+        )
+        cur.execute("COMMIT")
+    except BaseException as e:
+        cur.execute("ROLLBACK")
+        if isinstance(e, duckdb.Error):
+            raise CatalogImportError(f"{path} could not be imported: {e}") from e
+        raise
+    finally:
+        cur.execute("DROP TABLE IF EXISTS staging")
+        cur.unregister("staged_terms")
+    return rows, ignored
 
 
 def _stage(cur: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
