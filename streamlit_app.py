@@ -5,8 +5,9 @@
 A face only: it renders the toolkit's events and decides nothing. The catalog connection is
 cached (one per process; every run takes its own cursor inside the toolkit); async work runs in
 `asyncio.run` within the script, and model clients are made per call, so none outlives the event
-loop it was made on. Conversation memory lives in the catalog's DuckDB file, one conversation
-per browser session.
+loop it was made on. Conversation memory lives in the state store ($TOOLKIT_STATE_URL, else a
+SQLite file beside the catalog), one conversation per browser session; the CLI and notebooks
+can use the same catalog and memory while the app runs.
 """
 
 from __future__ import annotations
