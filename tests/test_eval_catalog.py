@@ -66,7 +66,9 @@ def test_subject_words_and_filters_work_on_unseen_data(gutenberg):
     assert all(p.price <= 20 for p in result.products if not p.outside_budget)
     assert any("detective" in (p.description or "").lower() or "detective" in p.title.lower()
                for p in result.products)
-    assert result.diversity.distinct_authors_top3 >= 2
+    # Relevance first, but no one author fills the shelf: at most two of the top five.
+    authors = [p.author for p in result.products[:5] if p.author]
+    assert all(authors.count(a) <= 2 for a in authors), authors
 
 
 @pytest.fixture(scope="module")

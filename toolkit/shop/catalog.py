@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,7 @@ FIELD_WEIGHTS = (2.5, 2.5, 3.0, 1.0)
 TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y", "jah", "j", "x"})
 FALSE_WORDS = frozenset({"false", "f", "0", "no", "n", "ei", ""})
 ROW_CACHE_SIZE = 20_000  # product rows kept in memory for search results
+MIN_LANGUAGE_SHARE = 0.05  # a language with fewer of the products is not one the catalog has
 MAX_PROBLEMS = 5  # offending rows named per problem, so a bad 1M-row file gives a readable error
 
 def m001_catalog(con: duckdb.DuckDBPyConnection) -> None:
@@ -111,6 +112,14 @@ class Vocabulary:
     terms: dict[str, tuple[int, int]]
     sorted_terms: list[str]
     num_docs: int
+    # The share of products in each language ("et", "en", ...) and on the popular list: the
+    # search widens a query only into languages the catalog has, and weighs popularity only
+    # where some products have it and others not.
+    languages: dict[str, float] = field(default_factory=dict)
+    popular_share: float = 0.0
+
+    def has_language(self, language: str) -> bool:
+        return self.languages.get(language, 0.0) >= MIN_LANGUAGE_SHARE
 
     def idf(self, df: int) -> float:
         return math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
@@ -254,8 +263,14 @@ class Catalog:
                 num_docs = cur.execute(
                     "SELECT num_docs FROM fts_main_product_terms.stats"
                 ).fetchall()[0][0]
+                mix = cur.execute(
+                    "SELECT coalesce(language, ''), count(*), count(*) FILTER (in_popular_list) "
+                    "FROM products GROUP BY ALL").fetchall()
             terms = {term: (termid, df) for term, termid, df in rows}
-            self._vocabulary = Vocabulary(terms, sorted(terms), num_docs)
+            total = sum(n for _, n, _ in mix) or 1
+            self._vocabulary = Vocabulary(
+                terms, sorted(terms), num_docs, {lang: n / total for lang, n, _ in mix},
+                sum(popular for _, _, popular in mix) / total)
         return self._vocabulary
 
     def clear_cache(self) -> None:

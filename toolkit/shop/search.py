@@ -180,13 +180,16 @@ class TermGroup:
             self.alternatives[term] = multiplier
 
 
-def _inflections(vocab: Vocabulary, stem: str, multiplier: float, group: TermGroup) -> None:
-    """Add `stem` and its inflected forms present in the index: a few letters more or fewer."""
+def _inflections(vocab: Vocabulary, stem: str, multiplier: float, group: TermGroup,
+                 language: str = "et") -> None:
+    """Add `stem` and, for Estonian, its inflected forms present in the index: a few letters
+    more or fewer. English needs none beyond its Snowball stem ("book" must not widen to
+    "booker" and "bookmen")."""
     if not stem:
         return
     if stem in vocab.terms:
         group.add(stem, multiplier)
-    if len(stem) < 4:
+    if len(stem) < 4 or language == "en":
         return
     if stem[-1] in "aeiu" and stem[:-1] in vocab.terms and len(stem) >= 5:
         group.add(stem[:-1], multiplier * 0.9)  # a genitive: "Lutsu" -> "Luts", "Krossi" -> "Kross"
@@ -232,8 +235,29 @@ OTHER_LANGUAGE_WEIGHT = 0.75  # the reading of a word in the language the query 
 def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[TermGroup]:
     """Term groups for weighted query texts; a word that appears twice keeps its higher weight."""
     groups: dict[str, TermGroup] = {}
-    language = analysis.detect_language(" ".join(text for text, _ in queries))
+    language: str = analysis.detect_language(" ".join(text for text, _ in queries))
     other = "en" if language == "et" else "et"
+    # The other language's reading of each word, if the catalog has that language at all.
+    read_other = not vocab.languages or vocab.has_language(other)
+    if vocab.languages and not vocab.has_language(language) and vocab.has_language(other):
+        # A short query's language is a guess; a catalog in one language makes its own the
+        # first reading of each word, and the guessed one the second ("Dickensi" -> Dickens).
+        language, other, read_other = other, language, True
+
+    def widen(group: TermGroup, concept: lexicon.Concept) -> None:
+        """The concept's words, in the languages the catalog has. On a catalog in one language,
+        a word of that language only stands in when the user's word itself is not in the
+        catalog: widening "children" to "tale" and "fairy" on an English catalog adds noise."""
+        # On a bilingual catalog the user's word may be a false friend ("lastele" -> "last"),
+        # so there the concept's words always join.
+        found = any(m >= 0.9 for m in group.alternatives.values()) and not read_other
+        for synonym, synonym_language in lexicon.concept_terms(concept):
+            if not vocab.has_language(synonym_language) and vocab.languages:
+                continue
+            if synonym_language == language and found:
+                continue
+            _inflections(vocab, analysis.stem(synonym, synonym_language), CONCEPT_WEIGHT, group,
+                         synonym_language)
 
     def plan_word(word: str, weight: float) -> None:
         key = analysis.fold(word)
@@ -243,19 +267,20 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
             groups[key].weight = max(groups[key].weight, weight)
             return
         group = TermGroup(word, weight)
-        stems = {analysis.stem(word, other): OTHER_LANGUAGE_WEIGHT, analysis.stem(word, language): 1.0}
-        for stem, multiplier in stems.items():
-            _inflections(vocab, stem, multiplier, group)
+        readings: dict[str, float] = {language: 1.0}
+        if read_other:
+            readings[other] = OTHER_LANGUAGE_WEIGHT
+        for reading, multiplier in sorted(readings.items(), key=lambda kv: kv[1]):
+            _inflections(vocab, analysis.stem(word, reading), multiplier, group, reading)
         if not any(m >= 0.9 for m in group.alternatives.values()):
-            for stem in stems:
-                parts = _compound_parts(vocab, stem)
+            for reading in readings:
+                parts = _compound_parts(vocab, analysis.stem(word, reading))
                 if parts:
                     for part in parts:
                         plan_word(part, weight * 0.8)
                     break
         for concept in lexicon.concepts_for(word):
-            for synonym, synonym_language in lexicon.concept_terms(concept):
-                _inflections(vocab, analysis.stem(synonym, synonym_language), CONCEPT_WEIGHT, group)
+            widen(group, concept)
         if group.alternatives or key not in groups:
             groups[key] = group
 
@@ -263,9 +288,7 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
         for word in analysis.words(text)[:MAX_QUERY_WORDS]:
             plan_word(word, weight)
         for phrase, concept in lexicon.phrases_in(text):
-            group = groups.setdefault(phrase, TermGroup(phrase, weight))
-            for synonym, synonym_language in lexicon.concept_terms(concept):
-                _inflections(vocab, analysis.stem(synonym, synonym_language), CONCEPT_WEIGHT, group)
+            widen(groups.setdefault(phrase, TermGroup(phrase, weight)), concept)
     for group in groups.values():
         best = sorted(group.alternatives.items(),
                       key=lambda kv: (-kv[1], -vocab.terms[kv[0]][1]))[:MAX_ALTERNATIVES]
@@ -418,16 +441,24 @@ class _Ranked:
     work_key: str
 
 
-def _rerank(rows: list[tuple[Row, float]], filters: SearchFilters, sort: Sort) -> list[_Ranked]:
+POPULARITY_WEIGHT = 0.05  # a tie-breaker: it cannot lift a product over one 5% more relevant
+BUDGET_FIT_WEIGHT = 0.20
+
+
+def _rerank(rows: list[tuple[Row, float]], filters: SearchFilters, sort: Sort,
+            popularity: bool = True) -> list[_Ranked]:
+    """Relevance first; popularity only where the catalog has it (some products on its
+    popular list, not all), and the fit to a budget the user gave."""
     top = max((bm25 for _, bm25 in rows), default=0.0) or 1.0
+    pop = POPULARITY_WEIGHT if popularity else 0.0
+    fit = BUDGET_FIT_WEIGHT if filters.has_budget else 0.0
     ranked = []
     for product, bm25 in rows:
         relevance = bm25 / top
         popular = 1.0 if product["in_popular_list"] else 0.0
-        if filters.has_budget:
-            score = 0.65 * relevance + 0.15 * popular + 0.20 * budget_fit(product["price"], filters)
-        else:
-            score = 0.85 * relevance + 0.15 * popular
+        score = (1 - pop - fit) * relevance + pop * popular
+        if fit:
+            score += fit * budget_fit(product["price"], filters)
         ranked.append(_Ranked(product, relevance, score, (product["author"] or "").lower(),
                               product["title"].lower()))
     if sort == "relevance":
@@ -437,10 +468,11 @@ def _rerank(rows: list[tuple[Row, float]], filters: SearchFilters, sort: Sort) -
 
 AUTHOR_REPEAT_PENALTY = 0.10  # subtracted per earlier pick by the same author
 WORK_REPEAT_PENALTY = 0.15  # and per earlier pick of the same work (another edition)
-DIVERSITY_FLOOR = 0.75  # no penalty takes a product below this share of its own score
+DIVERSITY_FLOOR = 0.90  # no penalty takes a product below this share of its own score
 
 
-def _diversify(ranked: list[_Ranked], window: int) -> tuple[list[_Ranked], int]:
+def _diversify(ranked: list[_Ranked], window: int,
+               asked: frozenset[str] = frozenset()) -> tuple[list[_Ranked], int]:
     """Greedy re-selection of the first `window` (maximal marginal relevance): each earlier pick
     by the same author, or of the same work, is subtracted from a candidate's score. Near-equal
     candidates interleave authors; a clearly better match (the author asked for) stays on top."""
@@ -451,7 +483,10 @@ def _diversify(ranked: list[_Ranked], window: int) -> tuple[list[_Ranked], int]:
 
     def adjusted(r: _Ranked) -> float:
         # Two by one author may stand together; the third is what makes a shelf of one author.
-        author_repeats = max(authors.get(r.author_key, 0) - 1, 0) if r.author_key else 0
+        # An author the query names is what was asked for: no penalty for repeating them.
+        named = bool(asked & set(analysis.words(analysis.fold(r.author_key))))
+        author_repeats = max(authors.get(r.author_key, 0) - 1, 0) \
+            if r.author_key and not named else 0
         penalised = (r.score - AUTHOR_REPEAT_PENALTY * author_repeats
                      - WORK_REPEAT_PENALTY * works.get(r.work_key, 0))
         # Diversity reorders comparable matches; it never sinks an exact match below noise.
@@ -572,13 +607,15 @@ def search_products(
                     message="Nothing in that product type or category; showing matches from "
                             "the whole catalog."))
     rerank_started = time.perf_counter()
-    ranked = _rerank(rows, filters, sort)
+    popularity = 0.0 < vocab.popular_share < 1.0
+    ranked = _rerank(rows, filters, sort, popularity)
     demoted = 0
     if diversify and sort == "relevance":
-        ranked, demoted = _diversify(ranked, window=limit + 20)
+        asked = frozenset(analysis.fold(w) for t, _ in weighted for w in analysis.words(t))
+        ranked, demoted = _diversify(ranked, window=limit + 20, asked=asked)
     hits = _hits(ranked[:limit], outside_budget=False)
     if outside and len(hits) < limit:
-        hits += _hits(_rerank(outside, filters, "price_asc")[: limit - len(hits)],
+        hits += _hits(_rerank(outside, filters, "price_asc", popularity)[: limit - len(hits)],
                       outside_budget=True)
     if not hits and not any(w.code == "no_text_match" for w in warnings):
         warnings.append(FunnelWarning(code="no_results",

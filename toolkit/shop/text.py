@@ -35,11 +35,19 @@ STOP_WORDS_ET = frozenset(
     """.split()
 )
 STOP_WORDS_EN = frozenset(
+    # Snowball's English stop list, then the words of a shop request.
     """
-    a an the and or of for to in on at by with from about as is are be was it its this that
-    these those me my i we our you your he she they them his her some something anything any
-    please show find looking look want would like need give get good nice under over below above
-    less than up more most euro euros eur
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing would should could ought a an the and but if or because as until while of at by for
+    with about against between into through during before after above below to from up down in
+    out on off over under again further then once here there when where why how all any both
+    each few more most other some such no nor not only own same so than too very can will just
+    don should now
+    someone somebody something anything everything anyone everybody
+    please show find looking look want wants like likes need needs give get good nice less
+    euro euros eur
     """.split()
 )
 
