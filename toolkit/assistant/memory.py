@@ -4,8 +4,8 @@ Per conversation: the authors mentioned (for "tema" / "his"), the last product t
 category, every product id shown (so "show more" never repeats one), the budget, the products
 shown last and the further results of the last search not yet shown. It survives restarts and is
 shared by every process using the same store; with `PHASE5_CONTEXT_ENABLE=false` it lives only
-in the process. Reading memory to fill a message's
-gaps is routing's part (`carry_over`); planning a search from it is the search step's.
+in the process. Reading memory to fill a message's gaps is routing's part (`carry_over`);
+planning a search from it is the search step's.
 """
 
 from __future__ import annotations

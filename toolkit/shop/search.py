@@ -480,13 +480,14 @@ def _diversify(ranked: list[_Ranked], window: int,
     chosen: list[_Ranked] = []
     authors: dict[str, int] = {}
     works: dict[str, int] = {}
+    # An author the query names is what was asked for: no penalty for repeating them.
+    named = {r.author_key for r in head
+             if r.author_key and asked & set(analysis.words(analysis.fold(r.author_key)))}
 
     def adjusted(r: _Ranked) -> float:
         # Two by one author may stand together; the third is what makes a shelf of one author.
-        # An author the query names is what was asked for: no penalty for repeating them.
-        named = bool(asked & set(analysis.words(analysis.fold(r.author_key))))
         author_repeats = max(authors.get(r.author_key, 0) - 1, 0) \
-            if r.author_key and not named else 0
+            if r.author_key and r.author_key not in named else 0
         penalised = (r.score - AUTHOR_REPEAT_PENALTY * author_repeats
                      - WORK_REPEAT_PENALTY * works.get(r.work_key, 0))
         # Diversity reorders comparable matches; it never sinks an exact match below noise.
