@@ -3,7 +3,7 @@
 `FakeOllama`: NDJSON on POST /api/chat, the last line with `done` and the eval counts, and
 GET /api/tags. `FakeGroq`: SSE on POST /openai/v1/chat/completions, the last chunk with
 `x_groq.usage`, then `data: [DONE]`. Both answer from a script of `Reply`s, one per request,
-and fail on request: slow first token, a stall mid-stream, a cut connection, an HTTP status
+and fail on request: slow first token, a stall mid-stream, a slow drip, a cut connection, an HTTP status
 (429 with retry-after), a malformed line.
 """
 
@@ -24,6 +24,7 @@ class Reply:
     first_token_delay: float = 0.0
     stall_after: int | None = None  # stop sending (but keep the connection) after this piece
     stall_for: float = 0.0
+    interval: float = 0.0  # a pause before every piece after the first (a slow drip)
     cut_after: int | None = None  # close the connection after this piece
     status: int = 200
     retry_after: str | None = None
@@ -117,6 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._cut()
             if reply.stall_after is not None and i == reply.stall_after:
                 time.sleep(reply.stall_for)
+            if i and reply.interval:
+                time.sleep(reply.interval)
             self._chunk(line)
         self._end()
 

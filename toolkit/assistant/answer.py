@@ -303,7 +303,7 @@ def safety_preface(ctx: GiftContext, result: SearchResult | None) -> str | None:
     return None
 
 
-def product_lines(ctx: GiftContext, products: list[ProductHit]) -> str:
+def product_lines(ctx: GiftContext, products: list[ProductHit], *, numbered: bool = True) -> str:
     en = ctx.language == "en"
     lines = []
     for i, product in enumerate(products, 1):
@@ -317,7 +317,8 @@ def product_lines(ctx: GiftContext, products: list[ProductHit]) -> str:
         if product.in_popular_list:
             marks.append("a popular pick" if en else "populaarne valik")
         note = f" ({', '.join(marks)})" if marks else ""
-        lines.append(f"{i}. {title}{who}, {price}{note}. {_about(product, ctx.language)}")
+        number = f"{i}. " if numbered else ""
+        lines.append(f"{number}{title}{who}, {price}{note}. {_about(product, ctx.language)}")
     return " ".join(lines)
 
 
@@ -336,6 +337,25 @@ def closing(ctx: GiftContext, products: list[ProductHit]) -> str:
     parts.append("Would you like to see more, or something cheaper?" if en
                  else "Kas soovid näha veel valikuid või midagi soodsamat?")
     return " ".join(parts)
+
+
+SENTENCE_ENDS = tuple(".!?…:;)\"»“”")
+
+
+def rest_of_answer(ctx: GiftContext, products: list[ProductHit], written: str) -> str:
+    """What the templates add when a model stopped mid-answer: its last sentence closed, the
+    products it had not named yet, and the closing; to follow `written` directly."""
+    en = ctx.language == "en"
+    said = written.casefold()
+    missing = [p for p in products if p.title.casefold() not in said]
+    parts = []
+    if missing:
+        parts.append(("Also: " if en else "Veel: ") + product_lines(ctx, missing, numbered=False))
+    parts.append(closing(ctx, products))
+    stripped = written.rstrip()
+    cut = bool(stripped) and not stripped.endswith(SENTENCE_ENDS)
+    before = "" if not written or written[-1].isspace() else " "
+    return ("… " if cut else before) + " ".join(parts)
 
 
 def search_suggestions(ctx: GiftContext, products: list[ProductHit]) -> list[str]:

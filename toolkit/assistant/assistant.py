@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from toolkit.assistant.admission import TurnGate, conversation_key
 from toolkit.assistant.answer import AnswerWriter, TemplateAnswerWriter
 from toolkit.assistant.context import ContextExtractor
 from toolkit.assistant.memory import ConversationMemory
@@ -69,6 +70,8 @@ class Assistant:
         self.simulated = bool(selection and selection.backend.simulated)
         self._model_settings = model_settings
         self._given = (extractor, validator, writer)
+        self.gate = TurnGate(self.settings.max_turns_in_flight)
+        self.writes: set[asyncio.Future[None]] = set()  # memory writes still running
         self._wire()
         self._owns_catalog = False
 
@@ -90,9 +93,10 @@ class Assistant:
                 rule_validator)
         self.steps = Steps(self.catalog, self.taxonomy, self.memory, rules=rules,
                            extractor=extractor or default_extractor,
+                           rule_validator=rule_validator,
                            validator=validator or default_validator,
                            writer=writer or default_writer, settings=self.settings,
-                           model_backed=self.model_backed)
+                           model_backed=self.model_backed, writes=self.writes)
 
     def _model_steps(self, selection: Selection, model_settings: ModelSettings,
                      rules: RuleContextExtractor, rule_validator: RuleValidator
@@ -110,12 +114,15 @@ class Assistant:
             selection.backend, timeout_s=model_settings.timeout_s,
             warn_after_s=model_settings.warn_after_s, max_retries=model_settings.max_retries,
             cache=CallCache(self.state) if model_settings.cache else None)
+        limits = self.settings
         return (
-            ModelContextExtractor(client.with_timeout(self.settings.context_timeout_ms / 1000),
+            ModelContextExtractor(client.with_limits(timeout_s=limits.context_timeout_ms / 1000),
                                   rules, self.taxonomy, selection.offline),
-            ModelValidator(client.with_timeout(self.settings.fast_classifier_timeout_ms / 1000),
+            ModelValidator(client.with_limits(timeout_s=limits.fast_classifier_timeout_ms / 1000),
                            rule_validator, selection.offline),
-            ModelAnswerWriter(client, selection.offline),
+            ModelAnswerWriter(client.with_limits(
+                first_token_s=limits.answer_first_token_timeout_ms / 1000,
+                stall_s=limits.answer_stall_timeout_ms / 1000), selection.offline),
         )
 
     @classmethod
@@ -175,6 +182,14 @@ class Assistant:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self, *, wait_s: float = 5.0) -> None:
+        """Close after the memory writes still running on this loop have finished."""
+        loop = asyncio.get_running_loop()
+        mine = [w for w in self.writes if w.get_loop() is loop]
+        if mine:
+            await asyncio.wait(mine, timeout=wait_s)
         await asyncio.to_thread(self.close)
 
     # -- entry points --------------------------------------------------------------------
@@ -197,12 +212,11 @@ class Assistant:
         if self.catalog.refresh() != self._generation:  # another catalog was imported
             self._wire()
         text = nonsense.clean(message)
-        conversation_id = nonsense.clean(conversation_id)[:200] or "default"
+        key = conversation_key(conversation_id)
         setup = TurnSetup(mode=mode, backend=self.backend, simulated=self.simulated,
                           backend_note=self.selection.reason if self.selection else None,
                           timeout_ms=self.settings.turn_timeout_ms, debug=self.settings.debug)
-        return Turn(self.orchestrator(mode), text, conversation_id, setup,
-                    detect_language(text))
+        return Turn(self.orchestrator(mode), text, key, setup, detect_language(text), self.gate)
 
     def ask(self, message: object, conversation_id: str = "default", *,
             mode: Mode | None = None) -> TurnResult:

@@ -19,7 +19,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from toolkit.assistant.answer import TemplateAnswerWriter, chunks, closing, product_lines
+from toolkit.assistant.answer import (
+    TemplateAnswerWriter,
+    chunks,
+    closing,
+    product_lines,
+    rest_of_answer,
+)
 from toolkit.assistant.context import Budget, GiftContext, Intent, MemoryView
 from toolkit.assistant.rules import RuleContextExtractor
 from toolkit.assistant.validation import RuleValidator, ValidationResult
@@ -226,18 +232,21 @@ class ModelAnswerWriter:
             Message(role="user", content=json.dumps(payload, ensure_ascii=False))])
 
     async def body(self, ctx: GiftContext, products: list[ProductHit]) -> AsyncIterator[str]:
-        written = False
+        """The model's answer; when it stalls or fails (ANSWER_FIRST_TOKEN_TIMEOUT_MS,
+        ANSWER_STALL_TIMEOUT_MS, the turn's deadline), the templates write the rest, joined to
+        what the shopper has already read, and the call record says so."""
+        written: list[str] = []
         try:
             yield " "
             async for part in self.client.stream_text(self.request(ctx, products)):
-                written = True
+                written.append(part)
                 yield part
         except ModelError:
             log = CURRENT_LOG.get()
             if log is not None and log.records:
-                log.records[-1].fallback = "templates" if not written else "templates (closing only)"
-            if written:  # the shopper has read part of it: close politely, do not start over
-                for part in chunks(" " + closing(ctx, products)):
+                log.records[-1].fallback = "templates (the rest)" if written else "templates"
+            if written:  # the shopper has read part of it: finish it, do not start over
+                for part in chunks(rest_of_answer(ctx, products, "".join(written))):
                     yield part
             else:
                 async for part in self.templates.body(ctx, products):

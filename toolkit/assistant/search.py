@@ -66,6 +66,20 @@ def _without(products: list[ProductHit], ids: set[str]) -> list[ProductHit]:
     return [p for p in products if p.id not in ids]
 
 
+def still_in_catalog(catalog: Catalog, state: ConversationState) -> ConversationState:
+    """The state without remembered products the catalog no longer has (after an import), so
+    "show more" never serves one."""
+    remembered = [p.id for p in state.last_products + state.candidates]
+    if not remembered:
+        return state
+    known = {row["id"] for row in catalog.products_by_id(remembered)}
+    if len(known) == len(set(remembered)):
+        return state
+    return state.model_copy(update={
+        "last_products": [p for p in state.last_products if p.id in known],
+        "candidates": [p for p in state.candidates if p.id in known]})
+
+
 def plan_search(ctx: GiftContext, state: ConversationState) -> SearchPlan:
     """Memory first: serve a follow-up from what the conversation already holds, else say how
     to search. Call `carry_over` first."""

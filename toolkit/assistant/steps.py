@@ -31,10 +31,11 @@ from toolkit.assistant.memory import (
 )
 from toolkit.assistant.routing import Route, carry_over, route
 from toolkit.assistant.rules import RuleContextExtractor
-from toolkit.assistant.search import Found, SearchPlan, find
+from toolkit.assistant.search import Found, SearchPlan, find, still_in_catalog
 from toolkit.assistant.turn import TurnIO
-from toolkit.assistant.validation import REJECT_CONFIDENCE, QueryValidator
+from toolkit.assistant.validation import REJECT_CONFIDENCE, QueryValidator, ValidationResult
 from toolkit.core.settings import AssistantSettings
+from toolkit.core.timing import deadline_within
 from toolkit.shop import nonsense
 from toolkit.shop.catalog import Catalog
 from toolkit.shop.search import ProductHit, known_word_count
@@ -42,6 +43,10 @@ from toolkit.shop.taxonomy import Taxonomy
 from toolkit.shop.text import detect_language
 
 log = logging.getLogger("toolkit.assistant")
+
+# How much longer than a step's own limit the step is awaited: a model step ends at its
+# deadline and falls back to the rules itself; only a step that ignores the deadline is cut.
+GRACE_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -59,49 +64,74 @@ class Routed:
 class Steps:
     def __init__(self, catalog: Catalog, taxonomy: Taxonomy, memory: ConversationMemory, *,
                  rules: RuleContextExtractor, extractor: ContextExtractor,
-                 validator: QueryValidator, writer: AnswerWriter,
-                 settings: AssistantSettings, model_backed: bool) -> None:
+                 rule_validator: QueryValidator, validator: QueryValidator, writer: AnswerWriter,
+                 settings: AssistantSettings, model_backed: bool,
+                 writes: set[asyncio.Future[None]] | None = None) -> None:
         self.catalog, self.taxonomy, self.memory = catalog, taxonomy, memory
         self.rules, self.extractor = rules, extractor
-        self.validator, self.writer = validator, writer
+        self.rule_validator, self.validator, self.writer = rule_validator, validator, writer
         self.settings = settings
         self.model_backed = model_backed  # the extractor may be slower than the rules
+        # Memory writes still running (the assistant's, kept across re-wiring after an import).
+        self.writes: set[asyncio.Future[None]] = set() if writes is None else writes
 
     # -- step 0: validation ---------------------------------------------------------------
 
     async def validate(self, turn: TurnIO) -> nonsense.Verdict:
         """Nonsense fails fast; a suspicious message is asked about within
-        FAST_CLASSIFIER_TIMEOUT_MS (the validator falls back to the rules on its own)."""
+        FAST_CLASSIFIER_TIMEOUT_MS, and the rules decide when the validator cannot."""
         with turn.clock.span("validate"):
             verdict = nonsense.quick_check(turn.message)
             if verdict.status == "suspicious":
-                checked = await asyncio.wait_for(
-                    self.validator.validate(turn.message, detect_language(turn.message)),
-                    self.settings.fast_classifier_timeout_ms / 1000)
+                checked = await self._check(turn)
                 if not checked.is_sensible and checked.confidence > REJECT_CONFIDENCE:
                     verdict = nonsense.Verdict("nonsense", f"validator: {checked.reason}")
         self.debug("validation", status=verdict.status, reason=verdict.reason)
         return verdict
 
+    async def _check(self, turn: TurnIO) -> ValidationResult:
+        limit = self.settings.fast_classifier_timeout_ms / 1000
+        language = detect_language(turn.message)
+        try:
+            # The deadline lets a model validator fall back on its own; the wait, a little
+            # longer, catches one that does not.
+            with deadline_within(limit):
+                return await asyncio.wait_for(self.validator.validate(turn.message, language),
+                                              limit + GRACE_S)
+        except TimeoutError:
+            turn.trace.fallbacks.append(
+                "validate_query: rules (the validator took longer than FAST_CLASSIFIER_TIMEOUT_MS)")
+            return await self.rule_validator.validate(turn.message, language)
+
     # -- step 1: memory -----------------------------------------------------------------
 
     async def load_memory(self, turn: TurnIO) -> ConversationState:
+        """The conversation's memory, without products the catalog no longer has."""
+        def load() -> ConversationState:
+            return still_in_catalog(self.catalog, self.memory.load(turn.conversation_id))
+
         with turn.clock.span("memory_load"):
-            return await asyncio.to_thread(self.memory.load, turn.conversation_id)
+            return await asyncio.to_thread(load)
 
     async def save(self, turn: TurnIO, state: ConversationState, routed: Routed,
                    found: Found | None = None, shown: list[ProductHit] | None = None) -> None:
-        """Remember the turn: its search and cards when it had them."""
+        """Remember the turn: its search and cards when it had them. The write, once started,
+        finishes even if the turn is cut short (a shopper who saw cards keeps them in memory);
+        the conversation's next turn waits for it."""
         shown = found.shown if found is not None else (shown or [])
         with turn.clock.span("memory_save"):
             new_state = remember_turn(
                 state, routed.ctx, query=found.plan.query if found else None,
                 hints=found.plan.hints if found else [], shown=shown,
                 candidates=found.candidates if found else [])
-            await asyncio.to_thread(
+            write = asyncio.ensure_future(asyncio.to_thread(
                 self.memory.save, turn.conversation_id, new_state, message=turn.message,
                 intent=routed.ctx.intent, decision=routed.decision,
-                product_ids=[p.id for p in shown] if found else [])
+                product_ids=[p.id for p in shown] if found else []))
+            turn.trace.writes.append(write)
+            self.writes.add(write)
+            write.add_done_callback(self.writes.discard)
+            await asyncio.shield(write)
         self.debug("memory", conversation=turn.conversation_id, state=state_summary(new_state))
 
     # -- step 2: context ----------------------------------------------------------------
@@ -119,10 +149,12 @@ class Steps:
         """The context from the configured extractor, within CONTEXT_EXTRACTION_TIMEOUT_MS;
         when a model takes longer, the rules' reading, marked as a fallback."""
         view = self.memory_view(state)
+        limit = self.settings.context_timeout_ms / 1000
         with turn.clock.span("context"):
             try:
-                ctx = await asyncio.wait_for(self.extractor.extract(turn.message, view),
-                                             self.settings.context_timeout_ms / 1000)
+                with deadline_within(limit):
+                    ctx = await asyncio.wait_for(self.extractor.extract(turn.message, view),
+                                                 limit + GRACE_S)
             except TimeoutError:
                 if not self.model_backed:
                     raise

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from toolkit.assistant.admission import TurnGate
 from toolkit.assistant.context import GiftContext
 from toolkit.assistant.events import (
     USER_VISIBLE,
@@ -31,7 +32,7 @@ from toolkit.assistant.events import (
     TimingEvent,
 )
 from toolkit.core.aio import events_of
-from toolkit.core.timing import TurnClock
+from toolkit.core.timing import TurnClock, deadline_within
 from toolkit.llm.base import CURRENT_LOG, CallLog
 from toolkit.shop.search import ProductHit
 
@@ -42,6 +43,17 @@ Language = Literal["et", "en"]
 Emit = Callable[[Event], Awaitable[None]]
 GENERIC_ERROR = {"et": "Vabandust, tekkis tehniline viga. Palun proovi uuesti.",
                  "en": "Sorry, something went wrong. Please try again."}
+BUSY = {"et": "Abiline on praegu väga hõivatud. Palun proovi mõne hetke pärast uuesti.",
+        "en": "The assistant is very busy right now. Please try again in a moment."}
+# A turn cut short after its cards were shown ends with a sentence, not an apology.
+LATE_AFTER_CARDS = {"et": "Ülejäänud vastus võttis liiga kaua aega; ülal on tooted, mis leidsin.",
+                    "en": "The rest of the answer took too long; the products above are what I found."}
+
+
+def reserve_s(timeout_s: float) -> float:
+    """The part of a turn's budget kept for its fallbacks: every model call of the turn ends
+    this long before the turn's timeout, so the templates can finish the answer in time."""
+    return min(1.0, 0.2 * timeout_s)
 
 
 @dataclass
@@ -56,6 +68,8 @@ class TurnTrace:
     speculation: str | None = None
     fallbacks: list[str] = field(default_factory=list)
     intent_sent: bool = False
+    products_shown: bool = False
+    writes: list[asyncio.Future[None]] = field(default_factory=list)  # memory writes started
 
     def note_context(self, ctx: GiftContext) -> None:
         self.language = ctx.language
@@ -117,9 +131,10 @@ class Turn:
     """One turn of the conversation, run by `orchestrate` when first iterated."""
 
     def __init__(self, orchestrate: Orchestrator, message: str, conversation_id: str,
-                 setup: TurnSetup, language: Language) -> None:
+                 setup: TurnSetup, language: Language, gate: TurnGate) -> None:
         self._orchestrate = orchestrate
         self._setup = setup
+        self._gate = gate
         self._message, self._conversation_id = message, conversation_id
         self._trace = TurnTrace(language=language)
         self._started = False
@@ -142,31 +157,47 @@ class Turn:
                 DoneEvent()]
 
     async def _produce(self, put: Callable[[Event], Awaitable[None]]) -> None:
-        trace = self._trace
+        trace, gate, key = self._trace, self._gate, self._conversation_id
 
         async def emit(event: Event) -> None:
             if event.type in USER_VISIBLE:
                 trace.clock.visible()
             if isinstance(event, IntentEvent):
                 trace.intent_sent = True
+            elif isinstance(event, ProductsEvent):
+                trace.products_shown = True
             await put(event)
 
         CURRENT_LOG.set(trace.calls)  # this task's context: every model call of the turn
-        try:
-            await self._orchestrate(TurnIO(self._message, self._conversation_id, emit, trace))
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # the stream must still end well; the log keeps the detail
-            log.exception("turn failed")
-            if not trace.intent_sent:
-                await emit(failed_intent(trace.language, type(e).__name__))
-            await emit(ErrorEvent(message=f"{type(e).__name__}: {e}" if self._setup.debug
-                                  else GENERIC_ERROR[trace.language]))
+        if not gate.admit():
+            log.warning("turn refused: %d turns in flight", gate.in_flight)
+            await emit(failed_intent(trace.language, "busy"))
+            await emit(ErrorEvent(message=BUSY[trace.language], code="busy"))
+        else:
+            try:
+                timeout_s = self._setup.timeout_ms / 1000
+                with deadline_within(timeout_s - reserve_s(timeout_s)):
+                    await gate.acquire(key)  # the conversation's earlier turns go first
+                    try:
+                        await self._orchestrate(TurnIO(self._message, key, emit, trace))
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as e:  # the stream must still end well; the log keeps why
+                        log.exception("turn failed")
+                        if not trace.intent_sent:
+                            await emit(failed_intent(trace.language, type(e).__name__))
+                        await emit(ErrorEvent(
+                            message=f"{type(e).__name__}: {e}" if self._setup.debug
+                            else GENERIC_ERROR[trace.language], code="failed"))
+                    finally:
+                        gate.release_after(key, trace.writes)
+            finally:
+                gate.leave()
         for event in self._finish():
             await emit(event)
         if self._setup.debug:
             log.info("complete %s", json.dumps({
-                "conversation": self._conversation_id, "mode": self._setup.mode,
+                "conversation": key, "mode": self._setup.mode,
                 "total_ms": round(trace.clock.now_ms(), 2), "ttfc_ms": trace.clock.first_visible_ms}))
 
     async def _events(self) -> AsyncIterator[Event]:
@@ -179,9 +210,15 @@ class Turn:
             detail = (f"the turn took longer than {self._setup.timeout_ms} ms "
                       "(PARALLEL_ORCHESTRATOR_TIMEOUT)")
             log.warning("turn timeout: %s", detail)
-            if not self._trace.intent_sent:
-                yield failed_intent(self._trace.language, "timeout")
-            yield ErrorEvent(message=detail if self._setup.debug else GENERIC_ERROR[self._trace.language])
+            trace = self._trace
+            if not trace.intent_sent:
+                yield failed_intent(trace.language, "timeout")
+            if trace.products_shown:  # the shopper has the cards: close, do not apologise
+                trace.fallbacks.append(f"turn: {detail}; ended after the cards")
+                yield TextEvent(delta=" " + LATE_AFTER_CARDS[trace.language])
+            else:
+                yield ErrorEvent(message=detail if self._setup.debug
+                                 else GENERIC_ERROR[trace.language], code="timeout")
             for event in self._finish():
                 yield event
 

@@ -81,3 +81,7 @@ class ModelRateLimited(ModelHTTPError):
 
 class ModelOutputError(ModelError):
     """The model's output was not valid for the requested schema (after one repair try)."""
+
+
+class ConversationIdError(ToolkitError, ValueError):
+    """A conversation id that cannot name a conversation (empty, not text, control characters)."""

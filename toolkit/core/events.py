@@ -20,3 +20,6 @@ class ErrorEvent(FrozenEvent):
 
     type: Literal["error"] = "error"
     message: str
+    # What kind of failure, for a program to act on: "busy" (refused, try again), "timeout",
+    # "failed"; None where it does not matter.
+    code: str | None = None

@@ -87,6 +87,14 @@ class AssistantSettings(_FromEnvironment):
         35_000, gt=0, validation_alias="PARALLEL_ORCHESTRATOR_TIMEOUT")
     search_timeout_ms: int = Field(
         15_000, gt=0, validation_alias="SEARCH_TIMEOUT_MS")
+    # The model's answer: past either wait, the templates finish it.
+    answer_first_token_timeout_ms: int = Field(
+        5_000, gt=0, validation_alias="ANSWER_FIRST_TOKEN_TIMEOUT_MS")
+    answer_stall_timeout_ms: int = Field(
+        3_000, gt=0, validation_alias="ANSWER_STALL_TIMEOUT_MS")
+    # Turns running at once in one process; past it a new turn is refused as busy at once, so
+    # the turns already admitted finish within their budget.
+    max_turns_in_flight: int = Field(128, gt=0, validation_alias="MAX_TURNS_IN_FLIGHT")
     persist_memory: bool = Field(True, validation_alias="PHASE5_CONTEXT_ENABLE")
     # Where conversations and cached calls are kept: postgresql://…, sqlite:///path, memory:;
     # unset, a SQLite file beside the catalog (see toolkit.state).
@@ -111,6 +119,11 @@ class ModelSettings(_FromEnvironment):
     # 0.01 runs a hundred times faster than the profile.
     time_scale: float = Field(1.0, gt=0, validation_alias="SIMULATED_TIME_SCALE")
     timeout_s: float = Field(60.0, gt=0, validation_alias="MODEL_TIMEOUT_S")
+    # Within that: the wait for the first token (a request queued behind others on a one-slot
+    # server waits for them: raise it for such a server), and for each later one.
+    first_token_timeout_s: float = Field(
+        30.0, gt=0, validation_alias="MODEL_FIRST_TOKEN_TIMEOUT_S")
+    stall_timeout_s: float = Field(15.0, gt=0, validation_alias="MODEL_STALL_TIMEOUT_S")
     # A call slower than this gets a warning in its record.
     warn_after_s: float = Field(30.0, gt=0, validation_alias="MODEL_WARN_AFTER_S")
     max_retries: int = Field(2, ge=0, le=10, validation_alias="MODEL_MAX_RETRIES")

@@ -1,10 +1,16 @@
-"""Measured time: spans on a monotonic clock, relative to the start of a turn or a run."""
+"""Measured time: spans on a monotonic clock, relative to the start of a turn or a run; and the
+deadline a turn or a run sets for everything it awaits.
+
+    with deadline_within(7.0):      # this task and the tasks it starts
+        ...                         # a model call asks `seconds_left()` and ends in time
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -56,3 +62,27 @@ class TurnClock:
     def duration(self, name: str) -> float | None:
         total = [s.duration_ms for s in self.spans if s.name == name]
         return round(sum(total), 3) if total else None
+
+
+# The moment (time.perf_counter) by which the current turn or run must have its answer; a model
+# call started under it ends early enough for the templates to take over. Tasks inherit it.
+_DEADLINE: ContextVar[float | None] = ContextVar("toolkit_deadline", default=None)
+
+
+@contextmanager
+def deadline_within(seconds: float) -> Iterator[None]:
+    """Everything awaited inside (and every task started inside) must end within `seconds`,
+    or sooner if an outer deadline says so."""
+    outer = _DEADLINE.get()
+    mine = time.perf_counter() + seconds
+    token = _DEADLINE.set(mine if outer is None else min(outer, mine))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def seconds_left() -> float | None:
+    """Seconds until the current deadline (may be negative), or None when there is none."""
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.perf_counter()

@@ -5,7 +5,8 @@ record of every call.
 and every later one `stall_timeout_s`, within `timeout_s` overall; before the first token it
 retries rate limits (honouring retry-after), server errors and refused connections, at most
 `max_retries` times with exponential backoff. After the first token a failure is final (the
-caller has shown text). `complete_json` validates the answer into a pydantic model and asks
+caller has shown text). A call made under a deadline (`toolkit.core.timing.deadline_within`:
+a turn's or a run's) ends by it, whatever its own timeouts, so the caller has time to fall back. `complete_json` validates the answer into a pydantic model and asks
 once for a repair when it is not valid JSON for the schema.
 """
 
@@ -23,6 +24,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from toolkit.core.errors import ModelError, ModelOutputError, ModelRateLimited, ModelTimeout
+from toolkit.core.timing import seconds_left
 from toolkit.llm.base import (
     CURRENT_LOG,
     CallLog,
@@ -64,14 +66,16 @@ class ModelClient:
         simulated = " (simulated)" if self.backend.simulated else ""
         return f"{self.backend.name}:{self.backend.model}{simulated}"
 
-    def with_timeout(self, timeout_s: float) -> ModelClient:
-        """The same client with a tighter overall timeout (e.g. a step's own limit)."""
-        clone = ModelClient(self.backend, timeout_s=timeout_s,
-                            first_token_timeout_s=min(self.first_token_timeout_s, timeout_s),
-                            stall_timeout_s=min(self.stall_timeout_s, timeout_s),
-                            max_retries=self.max_retries, backoff_s=self.backoff_s,
-                            warn_after_s=self.warn_after_s, cache=self.cache, now_ms=self._now_ms)
-        return clone
+    def with_limits(self, *, timeout_s: float | None = None, first_token_s: float | None = None,
+                    stall_s: float | None = None) -> ModelClient:
+        """The same client with tighter limits (a step's own), never looser ones."""
+        total = min(self.timeout_s, timeout_s or self.timeout_s)
+        return ModelClient(self.backend, timeout_s=total,
+                           first_token_timeout_s=min(self.first_token_timeout_s,
+                                                     first_token_s or total, total),
+                           stall_timeout_s=min(self.stall_timeout_s, stall_s or total, total),
+                           max_retries=self.max_retries, backoff_s=self.backoff_s,
+                           warn_after_s=self.warn_after_s, cache=self.cache, now_ms=self._now_ms)
 
     def _key(self, request: ModelRequest) -> str:
         parts = {"backend": self.backend.name, "model": self.backend.model,
@@ -143,15 +147,18 @@ class ModelClient:
         first = True
         try:
             while True:
-                left = self.timeout_s - (time.perf_counter() - started)
-                wait = min(self.first_token_timeout_s if first else self.stall_timeout_s, left)
+                left = self._left(started)
+                own = self.first_token_timeout_s if first else self.stall_timeout_s
+                wait = min(own, left)
                 if wait <= 0:
-                    raise ModelTimeout(f"{self.label}: no answer within {self.timeout_s:g} s")
+                    raise ModelTimeout(f"{self.label}: {self._out_of_time(started)}")
                 try:
                     part = await asyncio.wait_for(stream.__anext__(), wait)
                 except StopAsyncIteration:
                     return
                 except TimeoutError:
+                    if wait < own:
+                        raise ModelTimeout(f"{self.label}: {self._out_of_time(started)}") from None
                     what = "no first token" if first else "the stream stalled"
                     raise ModelTimeout(f"{self.label}: {what} within {wait:.3g} s") from None
                 if isinstance(part, TextPart) and part.text:
@@ -163,12 +170,24 @@ class ModelClient:
                 with contextlib.suppress(Exception):  # closing must not mask the real error
                     await aclose()
 
+    def _left(self, started: float) -> float:
+        """Seconds this call has left: its own timeout, or the caller's deadline if sooner."""
+        left = self.timeout_s - (time.perf_counter() - started)
+        deadline = seconds_left()
+        return left if deadline is None else min(left, deadline)
+
+    def _out_of_time(self, started: float) -> str:
+        own = self.timeout_s - (time.perf_counter() - started)
+        deadline = seconds_left()
+        if deadline is not None and deadline < own:
+            return "no time left before the caller's deadline"
+        return f"no answer within {self.timeout_s:g} s"
+
     def _backoff(self, error: ModelError, attempt: int, started: float) -> float:
         delay = self.backoff_s * 2 ** (attempt - 1)
         if isinstance(error, ModelRateLimited) and error.retry_after is not None:
             delay = float(error.retry_after)
-        left = self.timeout_s - (time.perf_counter() - started)
-        return float(max(0.0, min(delay, MAX_BACKOFF_S, left)))
+        return float(max(0.0, min(delay, MAX_BACKOFF_S, self._left(started))))
 
     async def complete_text(self, request: ModelRequest, *, log: CallLog | None = None) -> str:
         return "".join([part async for part in self.stream_text(request, log=log)])
