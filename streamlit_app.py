@@ -26,7 +26,7 @@ from toolkit.llm import PROFILES, select_backend
 from toolkit.shop.catalog import Catalog
 from toolkit.shop.search import ProductHit
 from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
-from toolkit.views.html import STYLE, card_html, escape, skeleton_html
+from toolkit.views.html import STYLE, card_html, escape, escape_markdown, skeleton_html
 
 st.set_page_config(page_title="Raamatu- ja kingipoe abiline", page_icon="📚", layout="wide")
 
@@ -59,31 +59,40 @@ def _model_settings(backend: str, model: str, profile: str, time_scale: float) -
 
 
 def sidebar() -> dict:
+    """The settings the CLI follows ($TOOLKIT_BACKEND, $SIMULATED_PROFILE,
+    $SIMULATED_TIME_SCALE, ...) are the sidebar's starting values; the sidebar changes them."""
     st.sidebar.header("Settings")
+    env = ModelSettings.from_env()
     backend = st.sidebar.selectbox("Backend", BACKENDS, key="backend",
+                                   index=BACKENDS.index(env.backend),
                                    help="offline needs no model; auto picks Ollama, then Groq, "
                                         "then offline")
     model = ""
     if backend == "ollama":
-        model = st.sidebar.text_input("Ollama model", ModelSettings.from_env().ollama_model)
+        model = st.sidebar.text_input("Ollama model", env.ollama_model)
     elif backend == "groq":
-        model = st.sidebar.text_input("Groq model", ModelSettings.from_env().groq_model)
-    profile = st.sidebar.selectbox("Latency profile (simulated)", list(PROFILES), key="profile",
+        model = st.sidebar.text_input("Groq model", env.groq_model)
+    profiles = list(PROFILES)
+    profile = st.sidebar.selectbox("Latency profile (simulated)", profiles, key="profile",
+                                   index=profiles.index(env.simulated_profile)
+                                   if env.simulated_profile in profiles else 0,
                                    disabled=backend != "simulated")
-    time_scale = st.sidebar.select_slider("Simulated time scale", [0.05, 0.1, 0.25, 0.5, 1.0],
-                                          value=0.25, disabled=backend != "simulated")
+    scales = sorted({0.05, 0.1, 0.25, 0.5, 1.0, env.time_scale})
+    time_scale = st.sidebar.select_slider("Simulated time scale", scales, value=env.time_scale,
+                                          disabled=backend != "simulated",
+                                          help="1.0 is the profile's real time")
     language = st.sidebar.selectbox("Language", ["auto", "et", "en"], key="language",
                                     help="the syllabus's language; chat answers follow each message")
     debug = st.sidebar.checkbox("Debug (error details, model calls)", key="debug")
     try:
         assistant = open_assistant(backend, model, profile, time_scale, debug)
     except ToolkitError as e:  # a bad setting, a catalog that cannot be opened: say which
-        st.error(str(e))
+        st.error(escape_markdown(e))
         st.stop()
     label = assistant.backend
     st.sidebar.caption(f"**Backend:** {label}")
     if assistant.selection is not None:
-        st.sidebar.caption(assistant.selection.reason)
+        st.sidebar.caption(escape_markdown(assistant.selection.reason))
     if assistant.simulated:
         st.sidebar.warning("Latency is SIMULATED: no model is running.")
     return {"assistant": assistant, "backend": backend, "model": model, "profile": profile,
@@ -119,9 +128,9 @@ def timing_panel(timing: dict, expanded: bool) -> None:
                                   f"{timing['mode']} · {timing['backend']}{simulated}"),
                         use_container_width=True)
         if timing.get("speculation"):
-            st.caption(f"Speculative search: {timing['speculation']}")
+            st.caption(f"Speculative search: {escape_markdown(timing['speculation'])}")
         for fallback in timing.get("fallbacks", []):
-            st.caption(f"Fallback: {fallback}")
+            st.caption(f"Fallback: {escape_markdown(fallback)}")
         if timing.get("calls"):
             st.dataframe(pd.DataFrame(timing["calls"])[
                 ["task", "backend", "model", "duration_ms", "ttft_ms", "prompt_tokens",
@@ -133,7 +142,9 @@ def cards(products: list[ProductHit]) -> str:
     return STYLE + "<div class='tk-cards'>" + "".join(card_html(p) for p in products) + "</div>"
 
 
-def answer_html(text: str) -> str:
+def text_html(text: str) -> str:
+    """A message or an answer as plain text: inside an HTML block Markdown builds nothing (a
+    bare URL in st.markdown's own text would still become a live link)."""
     return f"{STYLE}<div class='tk-answer'>{escape(text)}</div>"
 
 
@@ -143,9 +154,9 @@ def show_turn(turn: dict, index: int, latest: bool) -> None:
             f" · revised from {turn['revised_from']}" if turn.get("revised_from") else ""))
         if turn["products"]:
             st.markdown(cards(turn["products"]), unsafe_allow_html=True)
-        st.markdown(answer_html(turn["text"]), unsafe_allow_html=True)
+        st.markdown(text_html(turn["text"]), unsafe_allow_html=True)
         for error in turn.get("errors", []):
-            st.error(error)
+            st.error(escape_markdown(error))
         if turn["suggestions"]:
             columns = st.columns(len(turn["suggestions"]))
             for column, item in zip(columns, turn["suggestions"], strict=True):
@@ -174,7 +185,7 @@ async def run_turn(assistant: Assistant, message: str, conversation: str) -> dic
             cards_slot.markdown(cards(event.products), unsafe_allow_html=True)
         elif event.type == "text":
             turn["text"] += event.delta
-            answer_slot.markdown(answer_html(turn["text"]), unsafe_allow_html=True)
+            answer_slot.markdown(text_html(turn["text"]), unsafe_allow_html=True)
         elif event.type == "suggestions":
             turn["suggestions"] = event.items
         elif event.type == "error":
@@ -197,7 +208,7 @@ def chat_page() -> None:
     for i, entry in enumerate(history):
         if entry["role"] == "user":
             with st.chat_message("user"):
-                st.markdown(escape(entry["content"]))
+                st.markdown(text_html(entry["content"]), unsafe_allow_html=True)
         else:
             show_turn(entry, i, latest=i == len(history) - 1)
     typed = st.chat_input("Kirjuta siia… / Type here…")
@@ -206,7 +217,7 @@ def chat_page() -> None:
         return
     history.append({"role": "user", "content": message})
     with st.chat_message("user"):
-        st.markdown(escape(message))
+        st.markdown(text_html(message), unsafe_allow_html=True)
     with st.chat_message("assistant"):
         try:
             turn = asyncio.run(run_turn(options["assistant"], message,
@@ -237,7 +248,8 @@ def compare_page() -> None:
             result = asyncio.run(assistant.stream(message, conversation, mode=mode).result())
             results[mode] = result.timing
     except Exception as e:
-        st.error(f"{type(e).__name__}: {e}" if options["debug"] else FRIENDLY_ERROR)
+        st.error(escape_markdown(f"{type(e).__name__}: {e}") if options["debug"]
+                 else FRIENDLY_ERROR)
         return
     left, right = st.columns(2)
     for column, mode in ((left, "sequential"), (right, "parallel")):
@@ -271,7 +283,7 @@ def syllabus_page() -> None:
     try:
         request = SyllabusRequest(topic, modules, mode, int(concurrency), language).validated()
     except ToolkitError as e:
-        st.error(str(e))
+        st.error(escape_markdown(e))
         return
     settings = _model_settings(options["backend"], options["model"],
                                options["profile"] if options["backend"] == "simulated" else "ollama-7b",
@@ -286,26 +298,28 @@ def syllabus_page() -> None:
     async def consume() -> None:
         async for event in generator.run(request):
             if event.type == "outline":
-                title_slot.subheader(event.title)
+                title_slot.subheader(escape_markdown(event.title))
                 with modules_area:
                     for module in event.modules:
                         slots[module.number] = st.empty()
-                        slots[module.number].caption(f"{module.number}. {module.title} — writing…")
+                        slots[module.number].caption(
+                            f"{module.number}. {escape_markdown(module.title)} — writing…")
             elif event.type == "module":
                 slot = slots.get(event.number) or modules_area.empty()
                 if event.module is None:
-                    slot.error(f"Module {event.number} failed: {event.error}")
+                    slot.error(f"Module {event.number} failed: {escape_markdown(event.error)}")
                 else:
                     m = event.module
                     with slot.container(border=True):
-                        st.markdown(f"**{m.number}. {escape(m.title)}** · {m.estimated_hours:g} h")
-                        st.caption(" · ".join(escape(t) for t in m.topics))
+                        st.markdown(f"**{m.number}. {escape_markdown(m.title)}** · "
+                                    f"{m.estimated_hours:g} h")
+                        st.caption(" · ".join(escape_markdown(t) for t in m.topics))
             elif event.type == "progress":
                 progress.progress((event.done + event.failed) / event.total,
                                   text=f"{event.done} of {event.total} modules"
                                        + (f", {event.failed} failed" if event.failed else ""))
             elif event.type == "error":
-                st.error(event.message)
+                st.error(escape_markdown(event.message))
             elif event.type == "timing":
                 final["timing"] = event
             elif event.type == "done":
@@ -314,7 +328,8 @@ def syllabus_page() -> None:
     try:
         asyncio.run(consume())
     except Exception as e:
-        st.error(f"{type(e).__name__}: {e}" if options["debug"] else FRIENDLY_ERROR)
+        st.error(escape_markdown(f"{type(e).__name__}: {e}") if options["debug"]
+                 else FRIENDLY_ERROR)
         return
     timing = final.get("timing")
     if timing is not None:
@@ -341,7 +356,7 @@ def main() -> None:
     try:
         st.session_state["options"] = sidebar()
     except ToolkitError as e:
-        st.error(f"The toolkit could not start: {e}")
+        st.error(f"The toolkit could not start: {escape_markdown(e)}")
         return
     pages = {name: st.Page(function, title=name.capitalize(), url_path=name, default=name == "chat")
              for name, function in PAGES.items()}

@@ -6,6 +6,7 @@ Uses the server binaries installed on the machine (Debian's `postgresql` package
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,8 +61,6 @@ class PostgresServer:
         self._ctl("restart")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_syllabus_page_refuses_a_bad_topic_with_a_message(app):
     page(app, "syllabus")
     app.text_input(key="syllabus_topic").set_value("asdfghjkl")
     app.button(key="syllabus_run").click().run()
-    assert not app.exception and "does not read as a subject" in app.error[0].value
+    assert not app.exception and "does not read as a subject" in html.unescape(app.error[0].value)
 
 
 def test_sidebar_shows_the_backend_and_labels_simulation(app):
@@ -98,4 +99,4 @@ def test_a_bad_setting_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     test = AppTest.from_file(APP, default_timeout=60)
     test.run()
     assert not test.exception
-    assert any("SEARCH_TIMEOUT_MS" in e.value for e in test.error)
+    assert any("SEARCH_TIMEOUT_MS" in html.unescape(e.value) for e in test.error)

@@ -97,7 +97,7 @@ def test_each_module_prompt_carries_the_whole_outline():
     assert all(m.title in prompt for m in syllabus.modules)
 
 
-def test_a_failing_module_is_reported_and_the_rest_kept():
+def test_a_failing_module_is_written_from_the_template_and_marked():
     with fake_ollama() as server:
         outline = {"title": "Chemistry", "audience": "beginners",
                    "modules": [{"title": f"Part {i}", "scope": "s"} for i in range(1, 5)]}
@@ -116,11 +116,15 @@ def test_a_failing_module_is_reported_and_the_rest_kept():
             ModelClient(OllamaBackend("qwen2:1.5b", host=server.url), max_retries=1,
                         backoff_s=0.01, timeout_s=5), offline)
         syllabus, events = run(generator, SyllabusRequest("chemistry", modules=4))
-    assert syllabus.partial and list(syllabus.failed) == [3]
-    assert [m.number for m in syllabus.modules] == [1, 2, 4]
-    failed = next(e for e in events if e.type == "module" and e.module is None)
-    assert failed.number == 3 and "ModelHTTPError" in failed.error
-    assert "Partial" in syllabus.to_markdown()
+    assert not syllabus.partial and [m.number for m in syllabus.modules] == [1, 2, 3, 4]
+    assert [m.number for m in syllabus.modules if m.fallback] == [3]
+    assert "ModelHTTPError" in syllabus.modules[2].fallback
+    assert syllabus.modules[2].topics != ["topic 3"]  # the template's, not a hole
+    event = next(e for e in events if e.type == "module" and e.number == 3)
+    assert event.module.fallback and event.call.fallback == "offline template"
+    assert any("1 of 4 modules were written from the offline template" in n
+               for n in syllabus.notes)
+    assert "> Written from the offline template" in syllabus.to_markdown()
 
 
 @pytest.mark.parametrize("planned, note", [(3, "offline titles were added"), (12, "were kept")])
@@ -149,18 +153,22 @@ def test_a_junk_outline_falls_back_to_the_offline_one():
         generator = SyllabusGenerator(ModelClient(OllamaBackend("qwen2:1.5b", host=server.url)),
                                       offline)
         syllabus, _ = run(generator, SyllabusRequest("poetry", modules=5))
-    assert len(syllabus.modules) == 5 and any("offline outline" in n for n in syllabus.notes)
+    assert len(syllabus.modules) == 5
+    assert any("outline was written from the offline template" in n for n in syllabus.notes)
 
 
 @pytest.mark.parametrize("request_, message", [
     (SyllabusRequest(""), "empty"), (SyllabusRequest("   "), "empty"),
     (SyllabusRequest("asdfghjkl"), "does not read as a subject"),
-    (SyllabusRequest("x" * 500), "characters long"),
+    (SyllabusRequest("x" * 500), "500 characters long"),
+    (SyllabusRequest("data science " * 1000), "12999 characters long"),  # not cut at 2000
     (SyllabusRequest("python", modules=0), "from 1 to 20"),
     (SyllabusRequest("python", modules=21), "from 1 to 20"),
     (SyllabusRequest("python", concurrency=0), "1 or more"),
     (SyllabusRequest("python", mode="turbo"), "mode"),
     (SyllabusRequest(None), "must be text"),
+    *[(SyllabusRequest("python", timeout_s=bad), "timeout must be a number of seconds above 0")
+      for bad in (0, -1, float("nan"), float("inf"), True)],
 ])
 def test_bad_requests_are_clear_errors(request_, message):
     with pytest.raises(SyllabusError, match=message):
@@ -192,4 +200,4 @@ def test_cli_writes_markdown_and_json_events(tmp_path):
     assert events[-1].type == "done" and out.read_text().startswith("# ")
     bad = subprocess.run([sys.executable, "-m", "toolkit", "syllabus", "robotics", "--modules", "0"],
                          capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 1 and "from 1 to 20" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "from 1 to 20" in bad.stderr and "Traceback" not in bad.stderr

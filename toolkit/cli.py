@@ -6,9 +6,11 @@
     python -m toolkit chat [--json] [--mode parallel|sequential] [--conversation ID] [--state URL]
                            MESSAGE
     python -m toolkit syllabus "TOPIC" [--modules N] [--mode sequential|parallel] [--concurrency K]
-                               [--backend ...] [--json] [--out FILE.md]
+                               [--backend ...] [--timeout SECONDS] [--json] [--out FILE.md]
 
-Exit codes: 0 done, 1 refused or failed (the message says why), 2 a usage error.
+Exit codes: 0 done (a syllabus that fell back to templates in places included), 1 refused or
+failed (the message says why), 2 a usage error (an option out of range, text that is not UTF-8,
+an --out file that cannot be written), found before any work starts.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import argparse
 import importlib.abc
 import importlib.machinery
 import json
+import math
+import os
 import sys
 import types
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -35,6 +39,79 @@ if TYPE_CHECKING:
     from toolkit.syllabus.events import SyllabusEvent
 
 BACKENDS = get_args(BackendName)
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    """Seconds, a time scale: a finite number above 0."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, not {text!r}")
+    return value
+
+
+def _amount(text: str) -> float:
+    """A price in EUR: a finite number, 0 or more."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an amount of 0 or more, not {text!r}")
+    return value
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            allowed = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            raise argparse.ArgumentTypeError(f"must be a whole number {allowed}, not {text!r}")
+        return value
+    return parse
+
+
+def _module_count(text: str) -> int:
+    from toolkit.syllabus.generate import MAX_MODULES  # a syllabus run imports it anyway
+
+    return _whole(1, MAX_MODULES)(text)
+
+
+def _output_file(text: str) -> Path:
+    """A file the syllabus can be written to, checked before the run, not after it."""
+    path = Path(text).expanduser()
+    folder = path.parent
+    if path.is_dir():
+        problem = "it is a folder"
+    elif not folder.exists():
+        problem = f"the folder {folder} does not exist"
+    elif not folder.is_dir():
+        problem = f"{folder} is not a folder"
+    elif not os.access(path if path.exists() else folder, os.W_OK):
+        problem = "permission denied" if path.exists() else f"the folder {folder} is not writable"
+    else:
+        return path
+    raise argparse.ArgumentTypeError(f"cannot write {text}: {problem}")
+
+
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The first argument that is not UTF-8 text, its bad bytes shown as \\xNN. Python passes
+    them on as lone surrogates, which would fail later, in JSON, DuckDB or a print."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
 
 
 def _db_option() -> argparse.ArgumentParser:
@@ -62,17 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", parents=[db], help="search the catalog")
     search.add_argument("query", help="what to look for, in Estonian or English")
-    search.add_argument("--max-price", type=float, help="budget ceiling in EUR")
-    search.add_argument("--min-price", type=float, help="budget floor in EUR")
+    search.add_argument("--max-price", type=_amount, help="budget ceiling in EUR")
+    search.add_argument("--min-price", type=_amount, help="budget floor in EUR")
     search.add_argument("--category", action="append", default=[], help="category (repeatable)")
     search.add_argument("--type", dest="product_type", action="append", default=[],
                         help="product type, e.g. Raamatud (repeatable)")
     search.add_argument("--author", action="append", default=[], help="author name or part of it")
-    search.add_argument("--age", type=int, help="the reader's or player's age in years")
+    search.add_argument("--age", type=_whole(0), help="the reader's or player's age in years")
     search.add_argument("--exclude", action="append", default=[], help="product id to leave out")
     search.add_argument("--sort", choices=["relevance", "price_asc", "price_desc"],
                         default="relevance")
-    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--limit", type=_whole(1), default=10, help="results to show")
     search.add_argument("--json", action="store_true", help="print the result as JSON")
 
     chat = commands.add_parser("chat", parents=[db], help="one turn with the shop assistant")
@@ -82,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="who does the thinking (default: $TOOLKIT_BACKEND, else offline)")
     chat.add_argument("--profile", choices=list(PROFILES), default=None,
                       help="latency profile of the simulated backend (labelled simulated)")
-    chat.add_argument("--time-scale", type=float, default=None,
+    chat.add_argument("--time-scale", type=_positive, default=None,
                       help="simulated time scale: 0.1 runs ten times faster")
     chat.add_argument("--mode", choices=["parallel", "sequential"], default=None,
                       help="orchestrator (default: parallel, or $PARALLEL_EXECUTION_ENABLE)")
@@ -95,19 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     syllabus = commands.add_parser("syllabus", help="write a course syllabus")
     syllabus.add_argument("topic", help="what the course is about")
-    syllabus.add_argument("--modules", type=int, default=8, help="number of modules, 1-20")
+    syllabus.add_argument("--modules", type=_module_count, default=8,
+                          help="number of modules, 1-20")
     syllabus.add_argument("--mode", choices=["sequential", "parallel"], default="parallel")
-    syllabus.add_argument("--concurrency", type=int, default=3,
+    syllabus.add_argument("--concurrency", type=_whole(1), default=3,
                           help="module calls at once in parallel mode")
     syllabus.add_argument("--backend", choices=list(BACKENDS), default=None)
     syllabus.add_argument("--profile", choices=list(PROFILES), default=None,
                           help="latency profile of the simulated backend (labelled simulated)")
-    syllabus.add_argument("--time-scale", type=float, default=None)
-    syllabus.add_argument("--timeout", type=float, default=60.0, help="seconds per model call")
+    syllabus.add_argument("--time-scale", type=_positive, default=None,
+                          help="simulated time scale: 0.1 runs ten times faster")
+    syllabus.add_argument("--timeout", type=_positive, default=None,
+                          help="seconds the whole run may take (default 300); modules the model "
+                               "has not written by then come from the offline template, marked")
     syllabus.add_argument("--language", choices=["et", "en"], default=None,
                           help="the syllabus's language (default: read from the topic)")
     syllabus.add_argument("--json", action="store_true", help="print the events as JSON lines")
-    syllabus.add_argument("--out", type=Path, help="write the syllabus as Markdown to this file")
+    syllabus.add_argument("--out", type=_output_file,
+                          help="write the syllabus as Markdown to this file")
     return parser
 
 
@@ -261,6 +343,8 @@ def _render_syllabus_event(event: SyllabusEvent) -> None:
         took = f"{event.call.duration_ms / 1000:.1f} s" if event.call else "-"
         if event.module is None:
             print(f"✗ module {event.number} failed after {took}: {event.error}")
+        elif event.module.fallback:
+            print(f"~ module {event.number}: {event.module.title} ({took}) — {event.module.fallback}")
         else:
             print(f"✓ module {event.number}: {event.module.title} ({took})")
     elif isinstance(event, ProgressEvent):
@@ -277,6 +361,7 @@ def _render_syllabus_event(event: SyllabusEvent) -> None:
             tokens = _tokens(call)
             note = f"  ! {call.warning}" if call.warning else ""
             note += f"  ! {call.error}" if call.error else ""
+            note += f" -> {call.fallback}" if call.fallback else ""
             print(f"  {call.task:17} {call.duration_ms / 1000:7.2f} s  {tokens}{note}")
 
 
@@ -285,15 +370,16 @@ def _syllabus(args: argparse.Namespace, settings: Settings) -> int:
 
     from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
     from toolkit.syllabus.events import SyllabusDoneEvent
+    from toolkit.syllabus.generate import DEFAULT_TIMEOUT_S
 
     model_settings = _model_settings(args, settings)
     if args.backend == "simulated" and args.profile is None and \
             model_settings.simulated_profile == "groq-llama3-8b":
         # The reference's syllabus model, unless a profile was asked for.
         model_settings = model_settings.replace(simulated_profile="ollama-7b")
-    generator = SyllabusGenerator.for_backend(args.backend, model_settings, timeout_s=args.timeout)
+    generator = SyllabusGenerator.for_backend(args.backend, model_settings)
     run = generator.run(SyllabusRequest(args.topic, args.modules, args.mode, args.concurrency,
-                                        args.language))
+                                        args.language, args.timeout or DEFAULT_TIMEOUT_S))
 
     async def consume() -> Syllabus | None:
         final = None
@@ -310,7 +396,15 @@ def _syllabus(args: argparse.Namespace, settings: Settings) -> int:
     if syllabus is None:
         return 1
     if args.out:
-        args.out.write_text(syllabus.to_markdown(), encoding="utf-8")
+        try:
+            args.out.write_text(syllabus.to_markdown(), encoding="utf-8")
+        except OSError as e:  # checked before the run, yet it can still fail (disk full, ...)
+            where = "in the done event above" if args.json else "printed above instead"
+            if not args.json:
+                print("\n" + syllabus.to_markdown())
+            print(f"error: could not write {args.out}: {e.strerror or e}; the syllabus is "
+                  f"{where}", file=sys.stderr)
+            return 1
         if not args.json:
             print(f"\nwrote {args.out}")
     elif not args.json:
@@ -331,6 +425,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             report = catalog.import_file(args.file)
         print(f"imported {report.rows:,} products from {report.path} in {report.seconds:.1f} s "
               f"into {catalog.path}; the previous catalog was replaced")
+        if report.encoding:
+            print(f"read as {report.encoding} text, fields separated by {report.delimiter!r}")
         if report.ignored_columns:
             print(f"ignored columns: {', '.join(report.ignored_columns)}")
         return 0
@@ -370,6 +466,9 @@ class _WithoutPandas(importlib.abc.MetaPathFinder):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if (shown := _not_utf8(argv)) is not None:
+        parser.error(f"'{shown}' is not UTF-8 text: set the terminal to UTF-8, or type it again")
     args = parser.parse_args(argv)
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
@@ -377,6 +476,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args, Settings.from_env())
     except ToolkitError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        # DuckDB finds damage deep in a file only when a query reaches it.
+        if "duckdb" not in type(e).__module__:
+            raise
+        print(f"error: the catalog could not be read ({e}); it may be damaged: import the "
+              "catalog again, or choose another with --db", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
         sys.stderr.close()

@@ -151,16 +151,16 @@ class ModelClient:
                 own = self.first_token_timeout_s if first else self.stall_timeout_s
                 wait = min(own, left)
                 if wait <= 0:
-                    raise ModelTimeout(f"{self.label}: {self._out_of_time(started)}")
+                    raise _spent(f"{self.label}: {self._out_of_time(started)}")
                 try:
                     part = await asyncio.wait_for(stream.__anext__(), wait)
                 except StopAsyncIteration:
                     return
                 except TimeoutError:
                     if wait < own:
-                        raise ModelTimeout(f"{self.label}: {self._out_of_time(started)}") from None
+                        raise _spent(f"{self.label}: {self._out_of_time(started)}") from None
                     what = "no first token" if first else "the stream stalled"
-                    raise ModelTimeout(f"{self.label}: {what} within {wait:.3g} s") from None
+                    raise _spent(f"{self.label}: {what} within {wait:.3g} s") from None
                 if isinstance(part, TextPart) and part.text:
                     first = False
                 yield part
@@ -220,6 +220,14 @@ class ModelClient:
                         "JSON object, nothing else.")),
                 ]})
         raise AssertionError("unreachable")
+
+
+def _spent(message: str) -> ModelTimeout:
+    """A timeout of the call's own deadlines: not retried, since a second try would wait as long
+    again on a server that is stalled (a backend's own connect timeout stays retryable)."""
+    error = ModelTimeout(message)
+    error.retryable = False
+    return error
 
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)

@@ -17,8 +17,15 @@ sorted by term, so a search reads only the rows of its own terms (see `toolkit.s
 
 from __future__ import annotations
 
+import codecs
+import csv
+import glob
 import math
 import os
+import re
+import shutil
+import stat
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -56,6 +63,28 @@ FALSE_WORDS = frozenset({"false", "f", "0", "no", "n", "ei", ""})
 ROW_CACHE_SIZE = 20_000  # product rows kept in memory for search results
 MIN_LANGUAGE_SHARE = 0.05  # a language with fewer of the products is not one the catalog has
 MAX_PROBLEMS = 5  # offending rows named per problem, so a bad 1M-row file gives a readable error
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+# The delimiter of a CSV file is the one of these that splits its header into the most fields
+# (a comma when none does): European Excel writes semicolons, "Unicode text" tabs.
+DELIMITERS = ",;\t|"
+# A CSV file that is not UTF-8 was written with a one-byte code page, Baltic (cp1257) or
+# Western (cp1252). The two agree on õ ä ö ü; only these letters tell them apart.
+ESTONIAN_LETTERS = "õäöüšžÕÄÖÜŠŽ"
+READ_CHUNK = 1 << 20  # bytes read at a time, so a large file is never held in memory whole
+# Control characters are not text: a NUL from a broken export would be stored and break search
+# and display. Tab and newline (a multi-line description) are text and stay.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+NUMERIC_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                 "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+# A price as shops write it: a euro sign or word before or after; digits grouped in thousands
+# by a space (also a no-break or thin one), a dot or a comma; decimals after a dot or a comma.
+# The grouped form comes first, so that "1.299" is seen as possibly grouped (see `_read_price`).
+_EURO = r"(?:€|eur|euro|eurot)"
+_PRICE = re.compile(
+    rf"{_EURO}?\s*(?P<number>-?(?:[1-9]\d{{0,2}}(?P<group>[ \u00a0\u202f\u2009.,])\d{{3}}"
+    rf"(?:(?P=group)\d{{3}})*|\d+)(?:(?P<decimal>[.,])\d+)?)\s*{_EURO}?",
+    re.IGNORECASE)
 
 def m001_catalog(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS catalog_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
@@ -74,16 +103,57 @@ def connect(path: Path | str, *, read_only: bool = True) -> duckdb.DuckDBPyConne
 
 
 def _open_problem(e: duckdb.Error) -> str:
-    """What a failed open means for the user, with the one hint that fits."""
+    """What a failed open (or first read) means for the user, with the one hint that fits.
+    The lock hint is for a lock another program holds, nothing else: DuckDB's corruption
+    messages say "block", and a permission error is not cured by closing a program."""
     text = str(e).split("\n")[0]
-    if "lock" in text.lower():
+    lower = text.lower()
+    if "permission denied" in lower:
+        return f"{text}. Check its permissions, or pass another file with --db"
+    if "conflicting lock" in lower or "could not set lock" in lower:
         return (f"{text}. Another program has it open for writing (a toolkit before 0.2, or a "
                 "DuckDB shell): close that, or pass another file with --db")
-    if any(w in text.lower() for w in ("not a valid", "corrupt", "magic", "truncated",
-                                       "serializ", "could not read")):
+    if any(w in lower for w in ("not a valid", "corrupt", "checksum", "magic", "truncated",
+                                "serializ", "could not read")):
         return (f"{text}. It is not a catalog this toolkit can read (damaged or another "
                 "kind of file): move it away, or pass another file with --db")
     return text
+
+
+def _needs_creating(path: Path) -> bool:
+    """Whether a new catalog is to be made at `path`: nothing there yet, or an empty file.
+    Anything there that is not a regular file is refused, never replaced (`--db /dev/null`
+    must not replace the device with a catalog)."""
+    try:
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return True  # making its folder says what is wrong with the path, if anything
+    except OSError as e:
+        raise CatalogError(f"cannot open the catalog database {path}: "
+                           f"{(e.strerror or str(e)).lower()}") from e
+    if stat.S_ISDIR(st.st_mode):
+        raise CatalogError(f"cannot open the catalog database {path}: it is a folder; pass a "
+                           "file (new or existing) with --db")
+    if not stat.S_ISREG(st.st_mode):
+        raise CatalogError(f"cannot open the catalog database {path}: it is not a regular file "
+                           "(a device, a pipe or a socket); pass a file with --db")
+    return st.st_size == 0
+
+
+def _foreign_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables of a DuckDB file that is not a catalog (it has tables, but neither the
+    catalog's `catalog_meta` nor a `products` table); empty for a catalog or an empty file."""
+    names = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    return [] if not names or names & {"catalog_meta", "products"} else sorted(names)
+
+
+def _folder_problem(folder: Path, error: OSError) -> str:
+    """Why `folder` cannot be made, naming the part of the path at fault."""
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    return (error.strerror or str(error)).lower()
 
 
 def _identity(path: Path) -> tuple[int, int, int] | None:
@@ -131,6 +201,20 @@ class ImportReport:
     rows: int
     ignored_columns: list[str]
     seconds: float
+    # How a CSV file was read (None for Parquet): the encoding assumed ("utf-8", "utf-8-sig"
+    # with a byte-order mark, "utf-16"; for a file that is not UTF-8, "cp1257" (Baltic),
+    # "cp1252" (Western) or "latin-1") and the delimiter its header has.
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """What reading a file into `staging` found out besides its rows."""
+
+    ignored_columns: list[str]
+    encoding: str | None = None
+    delimiter: str | None = None
 
 
 class Catalog:
@@ -165,13 +249,24 @@ class Catalog:
             catalog = cls(connect(path, read_only=False), path)
             apply_migrations(catalog._con, CATALOG_MIGRATIONS)
         else:
-            if not path.exists() or path.stat().st_size == 0:
+            if _needs_creating(path):
                 _build_file(path, lambda con: None)
             catalog = cls(connect(path), path)
-        # DuckDB imports its optional pandas support on the first bound query; pay that
-        # here, at open, rather than in the first search a user times.
-        catalog._con.execute("SELECT ?", [0]).fetchall()
-        if seed_default and not catalog.has_products():
+        try:
+            # DuckDB imports its optional pandas support on the first bound query; pay that
+            # here, at open, rather than in the first search a user times.
+            catalog._con.execute("SELECT ?", [0]).fetchall()
+            foreign = _foreign_tables(catalog._con)
+            empty = not foreign and not catalog.has_products()
+        except duckdb.Error as e:  # a file damaged past its header shows it on first read
+            catalog.close()
+            raise CatalogError(f"cannot read the catalog database {path}: {_open_problem(e)}") from e
+        if foreign:  # someone's own DuckDB database: seeding or importing would replace it
+            catalog.close()
+            shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+            raise CatalogError(f"{path} is a DuckDB database but not a catalog (its tables: "
+                               f"{shown}); it was left as it is: pass another file with --db")
+        if seed_default and empty:
             if not DEFAULT_CATALOG_FILE.exists():
                 catalog.close()
                 raise CatalogError(
@@ -363,11 +458,17 @@ class Catalog:
     def import_file(self, path: Path | str, *, source: str | None = None) -> ImportReport:
         """Replace the catalog with a CSV or Parquet file, atomically; refuse a bad file.
 
+        A CSV file may be UTF-8 (with or without a byte-order mark), UTF-16, or a Baltic or
+        Western code page (the report says which was assumed), and separated by commas,
+        semicolons, tabs or bars; prices may be written as shops write them ("1 299,00 €").
+        A refusal names each problem by row, as the file counts them (in a CSV the header is
+        row 1), and column.
+
         The new catalog is built in a file of its own beside this one and moved into place:
         other processes go on reading the old one until their next query."""
         started = datetime.now(UTC)
         path = Path(path)
-        outcome: list[tuple[int, list[str]]] = []
+        outcome: list[tuple[int, _Staged]] = []
 
         def build(cur: duckdb.DuckDBPyConnection) -> None:
             outcome.append(_import_into(cur, path, source or str(path.resolve()), started))
@@ -380,9 +481,10 @@ class Catalog:
         else:
             _build_file(Path(self.path), build)
             self._reopen()
-        rows, ignored = outcome[0]
+        rows, staged = outcome[0]
         seconds = (datetime.now(UTC) - started).total_seconds()
-        return ImportReport(str(path), rows, ignored, seconds)
+        return ImportReport(str(path), rows, staged.ignored_columns, seconds, staged.encoding,
+                            staged.delimiter)
 
 
 def _build_file(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
@@ -391,8 +493,13 @@ def _build_file(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None])
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CatalogError(f"cannot create the folder for the catalog {target}: "
-                           f"{e.strerror or e}") from e
+        raise CatalogError(f"cannot create the folder {target.parent} for the catalog: "
+                           f"{_folder_problem(target.parent, e)}. Choose another place with "
+                           "--db or TOOLKIT_DB") from e
+    if not os.access(target.parent, os.W_OK):
+        raise CatalogError(f"cannot create the catalog {target}: the folder {target.parent} is "
+                           "not writable. Choose another place with --db or TOOLKIT_DB")
+    _remove_abandoned_builds(target)
     building = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.building")
     leftovers = (building, building.with_name(building.name + ".wal"))
     try:
@@ -412,10 +519,25 @@ def _build_file(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None])
             leftover.unlink(missing_ok=True)
 
 
+def _remove_abandoned_builds(target: Path) -> None:
+    """Delete what imports killed mid-way left beside `target` (files named for a process that
+    no longer runs); a build in progress in a live process is left alone."""
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*-*.building*"):
+        pid = leftover.name[len(target.name) + 2:].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except PermissionError:  # alive, another user's
+            continue
+
+
 def _import_into(cur: duckdb.DuckDBPyConnection, path: Path, source: str,
-                 started: datetime) -> tuple[int, list[str]]:
-    """Stage, check and index a user's file into the catalog `cur` is on; (rows, ignored)."""
-    ignored = _stage(cur, path)
+                 started: datetime) -> tuple[int, _Staged]:
+    """Stage, check and index a user's file into the catalog `cur` is on; (rows, staged)."""
+    staged = _stage(cur, path)
     problems = _validate(cur)
     if problems:
         cur.execute("DROP TABLE IF EXISTS staging")
@@ -441,81 +563,256 @@ def _import_into(cur: duckdb.DuckDBPyConnection, path: Path, source: str,
     finally:
         cur.execute("DROP TABLE IF EXISTS staging")
         cur.unregister("staged_terms")
-    return rows, ignored
+    return rows, staged
 
 
-def _stage(cur: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Read the file into a temporary `staging` table of text columns; return ignored columns."""
+def _stage(cur: duckdb.DuckDBPyConnection, path: Path) -> _Staged:
+    """Read the file into a temporary `staging` table of cleaned text columns, with each row's
+    number as the file counts it (`file_row`) and its price read (`price_value`)."""
     if not path.is_file():
         raise CatalogImportError(f"cannot read {path}", [f"no such file: {path}"])
+    if path.stat().st_size == 0:
+        raise CatalogImportError(f"cannot read {path}", ["the file is empty"])
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        reader = "read_csv(?, all_varchar = true, header = true)"
-    elif suffix in (".parquet", ".pq"):
-        reader = "read_parquet(?)"
+    encoding: str | None = None
+    delimiter: str | None = None
+    bad_rows: list[str] = []
+    if suffix in CSV_SUFFIXES:
+        with tempfile.TemporaryDirectory(prefix="toolkit-import-") as folder:
+            encoding, delimiter, bad_rows = _read_csv(cur, path, Path(folder))
+        first_row = 2  # the header is row 1, as a spreadsheet shows the file
+    elif suffix in PARQUET_SUFFIXES:
+        _read_raw(cur, path, "read_parquet(?)", [str(path)])
+        first_row = 1
     else:
         raise CatalogImportError(
             f"cannot read {path}", [f"unknown file type '{suffix}': give a .csv or .parquet file"]
         )
-    try:
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE staging_raw AS SELECT * FROM {reader}", [str(path)]
-        )
-    except duckdb.Error as e:
-        raise CatalogImportError(f"cannot read {path}", [str(e).splitlines()[0]]) from e
-    columns = [row[0] for row in cur.execute("DESCRIBE staging_raw").fetchall()]
+    types = {row[0]: row[1] for row in cur.execute("DESCRIBE staging_raw").fetchall()}
+    columns = list(types)
     by_key: dict[str, str] = {}
     for name in columns:
         by_key.setdefault(name.strip().lower(), name)
     missing = [c for c in REQUIRED_COLUMNS if c not in by_key]
-    if missing:
+    problems = [f"missing required column '{c}' (the file has: {', '.join(columns)})"
+                for c in missing] or bad_rows
+    if problems:
         cur.execute("DROP TABLE staging_raw")
-        raise CatalogImportError(
-            f"{path} was refused",
-            [f"missing required column '{c}' (the file has: {', '.join(columns)})" for c in missing],
-        )
-    select = ["row_number() OVER () AS row_no"]
+        raise CatalogImportError(f"{path} was refused", problems)
+    select = ["row_number() OVER () AS row_no",
+              f"row_number() OVER () + {first_row - 1} AS file_row"]
     for name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-        if name in by_key:
-            quoted = '"' + by_key[name].replace('"', '""') + '"'
-            select.append(f"nullif(trim(CAST({quoted} AS VARCHAR)), '') AS {name}")
-        else:
-            select.append(f"NULL::VARCHAR AS {name}")
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE staging AS SELECT {', '.join(select)} FROM staging_raw")
+        select.append(f"{_clean_text(by_key[name])} AS {name}" if name in by_key
+                      else f"NULL::VARCHAR AS {name}")
+    # A price column of numbers is taken as it is; one of text is read by `_read_prices`.
+    numeric = types[by_key["price"]].split("(")[0] in NUMERIC_TYPES
+    if numeric:
+        value = f"CAST({_quoted(by_key['price'])} AS DOUBLE)"
+        select += [f"{value} AS price_value",
+                   f"CASE WHEN NOT isfinite({value}) THEN 'not a number' END AS price_problem"]
+    else:
+        select += ["NULL::DOUBLE AS price_value", "NULL::VARCHAR AS price_problem"]
+    # A row with nothing in it (Excel writes one for each formatted but empty row) is skipped;
+    # the rows after it keep their numbers.
+    anything = " OR ".join(f"{_clean_text(name)} IS NOT NULL" for name in columns)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE staging AS SELECT {', '.join(select)} "
+                f"FROM staging_raw QUALIFY {anything}")
     cur.execute("DROP TABLE staging_raw")
+    if not numeric:
+        _read_prices(cur)
     known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
-    return [name for name in columns if name.strip().lower() not in known]
+    ignored = [name for name in columns if name.strip().lower() not in known]
+    return _Staged(ignored, encoding, delimiter)
 
 
-# Each check: a query over `staging` returning (row_no, value) of offending rows, and a message.
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _clean_text(column: str) -> str:
+    """SQL for a column's value as the catalog keeps text: no control characters, no spaces
+    around it, NULL when nothing is left."""
+    return (f"nullif(trim(regexp_replace(CAST({_quoted(column)} AS VARCHAR), "
+            f"'{CONTROL_CHARACTERS}', '', 'g')), '')")
+
+
+def _read_raw(cur: duckdb.DuckDBPyConnection, path: Path, reader: str, params: list[Any],
+              explain: Callable[[], str | None] = lambda: None) -> None:
+    """The file as DuckDB reads it, in a temporary `staging_raw` table; when DuckDB cannot,
+    the problem `explain` finds, else DuckDB's own first line."""
+    try:
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE staging_raw AS SELECT * FROM {reader}", params)
+    except duckdb.Error as e:
+        raise CatalogImportError(f"cannot read {path}",
+                                 [explain() or str(e).splitlines()[0]]) from e
+
+
+def _read_csv(cur: duckdb.DuckDBPyConnection, path: Path,
+              folder: Path) -> tuple[str, str, list[str]]:
+    """Read a CSV file into `staging_raw`: (encoding, delimiter, problems with its rows).
+
+    DuckDB reads UTF-8 only (its other encodings need an extension it cannot download here),
+    so a file in another encoding is read from a UTF-8 copy made in `folder`. A row DuckDB
+    cannot read (more or fewer fields than the header, a quote left open) is a problem: the
+    import must not lose it."""
+    text, encoding = path, _encoding_of(path)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        text, encoding = _utf8_copy(path, encoding, folder)
+    with text.open(encoding="utf-8-sig", newline="") as f:
+        header = f.readline()
+    delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([header], delimiter=d), [])))
+    try:
+        _read_raw(cur, path, "read_csv(?, all_varchar = true, header = true, delim = ?, "
+                  "quote = '\"', escape = '\"', store_rejects = true, "
+                  "rejects_table = 'import_rejects', rejects_scan = 'import_reject_scans')",
+                  [str(text), delimiter], lambda: _misquoted_line(text, delimiter))
+        width = len(cur.execute("DESCRIBE staging_raw").fetchall())
+
+        def bad_row(line: int, error: str | None, record: str) -> str:
+            if error:
+                return f"row {line}: {error}"
+            fields = next(csv.reader([record.strip("\r\n")], delimiter=delimiter))
+            return f"row {line} has {len(fields)} fields, the header has {width}"
+
+        # DuckDB rejects a row once per column it finds missing or extra: one problem per row.
+        bad_rows = _examples(cur, (
+            "SELECT line, CASE WHEN bool_and(error_type IN ('TOO MANY COLUMNS', "
+            "'MISSING COLUMNS')) THEN NULL ELSE any_value(error_message) END, "
+            "any_value(csv_line) FROM import_rejects GROUP BY line ORDER BY line"), [], bad_row)
+    finally:
+        cur.execute("DROP TABLE IF EXISTS import_rejects")
+        cur.execute("DROP TABLE IF EXISTS import_reject_scans")
+    return encoding, delimiter, bad_rows
+
+
+def _misquoted_line(path: Path, delimiter: str) -> str | None:
+    """Where a file breaks the rules of quoting, which DuckDB reports only as a layout it cannot
+    make out: Python's strict reader names the line."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error as e:
+            return (f"line {reader.line_num}: {e} (a field with a quote in it is written in "
+                    'quotes, its own quotes doubled: "a ""quoted"" word")')
+    return None
+
+
+def _encoding_of(path: Path) -> str:
+    """The encoding a CSV file is written in: the one its byte-order mark names; UTF-8 if it
+    is valid UTF-8; else Baltic (cp1257) if read so it has more Estonian letters than read as
+    Western (cp1252), which it is otherwise."""
+    with path.open("rb") as f:
+        head = f.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        f.seek(0)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: f.read(READ_CHUNK), b""):
+                utf8.decode(chunk)
+            utf8.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+        f.seek(0)
+        baltic, western = ESTONIAN_LETTERS.encode("cp1257"), ESTONIAN_LETTERS.encode("cp1252")
+        counts = dict.fromkeys(set(baltic + western), 0)
+        for chunk in iter(lambda: f.read(READ_CHUNK), b""):
+            for byte in counts:
+                counts[byte] += chunk.count(byte)
+    letters = {codec: sum(counts[b] for b in encoded)
+               for codec, encoded in (("cp1257", baltic), ("cp1252", western))}
+    return "cp1257" if letters["cp1257"] > letters["cp1252"] else "cp1252"
+
+
+def _utf8_copy(path: Path, encoding: str, folder: Path) -> tuple[Path, str]:
+    """A UTF-8 copy of the file in `folder`, and the encoding it was read with: `encoding`,
+    or for a code page that leaves some byte undefined, Western, then Latin-1 (which has
+    none)."""
+    copy = folder / "utf-8.csv"
+    tries = [encoding] if encoding == "utf-16" else list(
+        dict.fromkeys([encoding, "cp1252", "latin-1"]))
+    for candidate in tries:
+        try:
+            with path.open(encoding=candidate, newline="") as source, \
+                    copy.open("w", encoding="utf-8", newline="") as target:
+                shutil.copyfileobj(source, target, READ_CHUNK)
+            return copy, candidate
+        except UnicodeDecodeError:
+            continue
+    raise CatalogImportError(f"cannot read {path}", [
+        f"it starts with the byte-order mark of {encoding} but is not {encoding} text: "
+        "save it again as CSV UTF-8"])
+
+
+def _read_price(text: str) -> tuple[float | None, str | None]:
+    """A price as a shop wrote it: (value, None), or (None, "not a number" or "ambiguous").
+
+    "1.299" and "12,500" are ambiguous: thousands, or three decimals? A shop's price has two
+    decimals, but "1.299" is also how a shop writes 1299 without decimals, so neither reading
+    is safe to guess. A space never marks decimals: "1 299" is 1299."""
+    match = _PRICE.fullmatch(text.strip())
+    if not match or (match["group"] and match["group"] == match["decimal"]):
+        return None, "not a number"
+    number, group = match["number"], match["group"]
+    if group:
+        if group in ".," and not match["decimal"] and number.count(group) == 1:
+            return None, "ambiguous"
+        number = number.replace(group, "")
+    return float(number.replace(",", ".")), None
+
+
+def _read_prices(cur: duckdb.DuckDBPyConnection) -> None:
+    """Read the staged prices written as text (each distinct one once, in Python where the
+    rules are plain), into `price_value` or, for one that cannot be read, `price_problem`."""
+    texts = [text for (text,) in cur.execute(
+        "SELECT DISTINCT price FROM staging WHERE price IS NOT NULL").fetchall()]
+    readings = [_read_price(text) for text in texts]
+    cur.execute(
+        "UPDATE staging SET price_value = r.value, price_problem = r.problem FROM ("
+        "SELECT unnest(?::VARCHAR[]) AS price, unnest(?::DOUBLE[]) AS value, "
+        "unnest(?::VARCHAR[]) AS problem) r WHERE staging.price = r.price",
+        [texts, [value for value, _ in readings], [problem for _, problem in readings]])
+
+
+# Each check: a query over `staging` returning (row, value) of offending rows in the order to
+# show them, and a message.
 _CHECKS: list[tuple[str, str]] = [
-    ("SELECT row_no, id FROM staging WHERE id IS NULL",
+    ("SELECT file_row, id FROM staging WHERE id IS NULL ORDER BY 1",
      "row {row}: column 'id' is empty"),
-    ("SELECT min(row_no), id || ' (rows ' || string_agg(row_no::VARCHAR, ', ' ORDER BY row_no) || ')' "
-     "FROM staging WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1",
-     "column 'id': duplicate id {value}"),
-    ("SELECT row_no, title FROM staging WHERE title IS NULL",
+    ("SELECT string_agg(file_row::VARCHAR, ', ' ORDER BY file_row), id FROM staging "
+     "WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1 ORDER BY min(file_row)",
+     "rows {row}: column 'id' repeats the id '{value}'"),
+    ("SELECT file_row, title FROM staging WHERE title IS NULL ORDER BY 1",
      "row {row}: column 'title' is empty"),
-    ("SELECT row_no, price FROM staging WHERE price IS NULL",
+    ("SELECT file_row, price FROM staging WHERE price IS NULL ORDER BY 1",
      "row {row}: column 'price' is empty"),
-    ("SELECT row_no, price FROM staging WHERE price IS NOT NULL AND "
-     "(TRY_CAST(price AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(price AS DOUBLE)))",
+    ("SELECT file_row, price FROM staging WHERE price_problem = 'not a number' ORDER BY 1",
      "row {row}: column 'price' is not a number: '{value}'"),
-    ("SELECT row_no, price FROM staging WHERE TRY_CAST(price AS DOUBLE) < 0",
+    ("SELECT file_row, price FROM staging WHERE price_problem = 'ambiguous' ORDER BY 1",
+     "row {row}: column 'price' could be thousands or decimals: '{value}' (write the decimals, "
+     "as in 1.299,00 or 1,299.00, or no separator, as in 1299)"),
+    ("SELECT file_row, price FROM staging WHERE price_problem IS NULL AND price_value < 0 "
+     "ORDER BY 1",
      "row {row}: column 'price' is negative: {value}"),
-    ("SELECT row_no, price FROM staging WHERE TRY_CAST(price AS DOUBLE) >= 1e9",
+    ("SELECT file_row, price FROM staging WHERE price_problem IS NULL AND price_value >= 1e9 "
+     "ORDER BY 1",
      "row {row}: column 'price' is too large: {value}"),
-    ("SELECT row_no, age_min FROM staging WHERE age_min IS NOT NULL AND "
-     "coalesce(TRY_CAST(age_min AS INTEGER) NOT BETWEEN 0 AND 120, true)",
+    ("SELECT file_row, age_min FROM staging WHERE age_min IS NOT NULL AND "
+     "coalesce(TRY_CAST(age_min AS INTEGER) NOT BETWEEN 0 AND 120, true) ORDER BY 1",
      "row {row}: column 'age_min' is not an age in years (0-120): '{value}'"),
-    ("SELECT row_no, age_max FROM staging WHERE age_max IS NOT NULL AND "
-     "coalesce(TRY_CAST(age_max AS INTEGER) NOT BETWEEN 0 AND 120, true)",
+    ("SELECT file_row, age_max FROM staging WHERE age_max IS NOT NULL AND "
+     "coalesce(TRY_CAST(age_max AS INTEGER) NOT BETWEEN 0 AND 120, true) ORDER BY 1",
      "row {row}: column 'age_max' is not an age in years (0-120): '{value}'"),
-    ("SELECT row_no, age_min || ' > ' || age_max FROM staging "
-     "WHERE TRY_CAST(age_min AS INTEGER) > TRY_CAST(age_max AS INTEGER)",
+    ("SELECT file_row, age_min || ' > ' || age_max FROM staging "
+     "WHERE TRY_CAST(age_min AS INTEGER) > TRY_CAST(age_max AS INTEGER) ORDER BY 1",
      "row {row}: age_min is greater than age_max ({value})"),
-    ("SELECT row_no, in_popular_list FROM staging WHERE in_popular_list IS NOT NULL AND "
-     "NOT list_contains(?, lower(in_popular_list))",
+    ("SELECT file_row, in_popular_list FROM staging WHERE in_popular_list IS NOT NULL AND "
+     "NOT list_contains(?, lower(in_popular_list)) ORDER BY 1",
      "row {row}: column 'in_popular_list' is not true or false: '{value}'"),
 ]
 
@@ -526,11 +823,20 @@ def _validate(cur: duckdb.DuckDBPyConnection) -> list[str]:
     problems: list[str] = []
     for query, message in _CHECKS:
         params = [sorted(TRUE_WORDS | FALSE_WORDS)] if "?" in query else []
-        rows = cur.execute(f"{query} ORDER BY 1 LIMIT {MAX_PROBLEMS + 1}", params).fetchall()
-        for row_no, value in rows[:MAX_PROBLEMS]:
-            problems.append(message.format(row=row_no, value=value))
-        if len(rows) > MAX_PROBLEMS:
-            problems.append(f"... and more rows like the last one ({message.split(':')[0]})")
+        problems += _examples(cur, query, params, lambda row, value, message=message:
+                              message.format(row=row, value=value))
+    return problems
+
+
+def _examples(cur: duckdb.DuckDBPyConnection, query: str, params: list[Any],
+              describe: Callable[..., str]) -> list[str]:
+    """The problems a query finds, one per row it returns, the first few only: a bad file of a
+    million rows must still give a message a person reads."""
+    found = cur.execute(f"{query} LIMIT {MAX_PROBLEMS + 1}", params).fetchall()
+    problems = [describe(*row) for row in found[:MAX_PROBLEMS]]
+    if len(found) > MAX_PROBLEMS:
+        total = cur.execute(f"SELECT count(*) FROM ({query})", params).fetchall()[0][0]
+        problems.append(f"... and {total - MAX_PROBLEMS:,} more like the last one")
     return problems
 
 
@@ -568,7 +874,7 @@ def _replace_products(cur: duckdb.DuckDBPyConnection, terms: pa.Table) -> None:
         SELECT s.row_no::INTEGER AS rid, s.id, s.title, s.author, s.description, s.product_type,
                s.category, coalesce(lower(s.language), t.language) AS language,
                TRY_CAST(s.age_min AS SMALLINT) AS age_min, TRY_CAST(s.age_max AS SMALLINT) AS age_max,
-               round(CAST(s.price AS DOUBLE), 2) AS price,
+               round(s.price_value, 2) AS price,
                coalesce(list_contains(?, lower(s.in_popular_list)), false) AS in_popular_list,
                s.image_url,
                strip_accents(lower(s.product_type)) AS product_type_key,

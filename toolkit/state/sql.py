@@ -73,7 +73,7 @@ class SQLState(ABC):
         cur.execute(self._sql(sql), params)
         return cur
 
-    def _lock_migrations(self, cur: Cursor) -> None:
+    def _lock_migrations(self, cur: Cursor) -> None:  # noqa: B027 - optional: SQLite needs none
         """Keep two processes from applying the same migration at once (where needed)."""
 
     def _migrate(self) -> None:

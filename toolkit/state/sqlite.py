@@ -8,6 +8,7 @@ cut may lose the last ones, never corrupt the file.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -28,16 +29,35 @@ class SQLiteState(SQLState):
             self._con = sqlite3.connect(self.path, timeout=LOCK_WAIT_S, isolation_level=None,
                                         check_same_thread=False)
         except (OSError, sqlite3.Error) as e:
-            raise StateError(f"cannot open the state file {self.path}: {_reason(e)}. Give a "
-                             "writable place with TOOLKIT_STATE_URL=sqlite:///path.") from e
+            raise StateError(self._cannot_open(e)) from e
         self._lock = threading.Lock()
         try:
+            # SQLite opens lazily: a damaged file or a folder it cannot write in shows here.
             self._con.execute("PRAGMA journal_mode=WAL")
             self._con.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
+        except sqlite3.Error as e:
+            self._con.close()
+            raise StateError(self._cannot_open(e)) from e
         except StateError:
             self._con.close()
             raise
+
+    def _cannot_open(self, error: BaseException) -> str:
+        """Why the file cannot be used, said by what is at its path: SQLite's own words
+        ("unable to open database file") do not tell a folder from a read-only place."""
+        folder = self.path.parent
+        if self.path.is_dir():
+            why = "it is a folder"
+        elif folder.is_dir() and not os.access(folder, os.W_OK):
+            # Also for an existing file: WAL mode keeps its journal files beside it.
+            why = f"the folder {folder} is not writable"
+        elif isinstance(error, sqlite3.DatabaseError) and "not a database" in str(error):
+            why = "it is not a SQLite database (damaged, or another kind of file): move it away"
+        else:
+            why = _reason(error)
+        return (f"cannot open the state file {self.path}: {why}. Give a writable place with "
+                "TOOLKIT_STATE_URL=sqlite:///path (or --state).")
 
     @property
     def location(self) -> str:

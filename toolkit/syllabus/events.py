@@ -1,8 +1,9 @@
 """The syllabus pipeline's events: a discriminated union of its own, designed like the assistant's.
 
     outline    the plan: title, audience, module titles
-    module     one module, as its call completes (or fails)
-    progress   done, failed and total after each module
+    module     one module, as its call completes; from the offline template when the call
+               failed or ran out of time (`module.fallback` says why)
+    progress   done and total after each module (`failed` stays 0: see `module.fallback`)
     timing     once: phases, spans and every call's record
     error      the run could not finish
     done       exactly once, last, with the syllabus (None if it could not be written)
@@ -37,7 +38,7 @@ class OutlineEvent(FrozenEvent):
 class ModuleEvent(FrozenEvent):
     type: Literal["module"] = "module"
     number: int
-    module: Module | None  # None when the module failed
+    module: Module | None  # None only from earlier versions, where a module could fail
     call: CallRecord | None = None
     error: str | None = None
 

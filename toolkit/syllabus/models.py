@@ -30,6 +30,8 @@ class Module(ModuleContent):
     number: int
     title: str
     scope: str = ""
+    # Set when the offline template wrote this module in the model's place, saying why.
+    fallback: str | None = None
 
 
 class Overlap(BaseModel):
@@ -43,7 +45,10 @@ class Syllabus(BaseModel):
     audience: str
     language: str
     modules: list[Module]
-    failed: dict[int, str] = Field(default_factory=dict)  # module number -> why it failed
+    # Module number -> why it could not be written. A generator run leaves it empty (a failed
+    # call is written from the template instead: see `Module.fallback`); kept so that
+    # syllabi saved by earlier versions still load.
+    failed: dict[int, str] = Field(default_factory=dict)
     total_hours: float
     overlaps: list[Overlap] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -77,6 +82,8 @@ class Syllabus(BaseModel):
             lines += ["", f"## {m.number}. {m.title}", ""]
             if m.scope:
                 lines += [f"_{m.scope}_", ""]
+            if m.fallback:
+                lines += [f"> {m.fallback}", ""]
             for heading, items in ((("Õpiväljundid", "Objectives"), m.objectives),
                                    (("Teemad", "Topics"), m.topics),
                                    (("Tegevused", "Activities"), m.activities)):

@@ -1,12 +1,16 @@
 """HTML for product cards, skeleton placeholders, timing waterfalls and tables.
 
 Shared by the faces (the notebook views and the Streamlit app). Everything that comes from a
-catalog or a model is escaped here, so a title containing `<script>` shows as text.
+catalog, a model or a shopper is escaped here: `escape` inside HTML, `escape_markdown` where a
+Markdown renderer reads it. A title with `<script>` shows as text, and one with
+`![x](http://host/track.png)` or a bare URL shows as text too, never as an image the shopper's
+browser would fetch or a live link.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 from toolkit.core.timing import Span
 from toolkit.shop.search import ProductHit
@@ -25,7 +29,8 @@ STYLE = """
   background-size:400% 100%;animation:tk-shimmer 1.4s ease infinite;border:none}
 @keyframes tk-shimmer{0%{background-position:100% 50%}100%{background-position:0 50%}}
 .tk-meta{font-family:sans-serif;font-size:12px;color:#555}
-.tk-answer{font-family:sans-serif;font-size:14px;line-height:1.45;max-width:720px}
+.tk-answer{font-family:sans-serif;font-size:14px;line-height:1.45;max-width:720px;
+  white-space:pre-line}
 .tk-sugg span{display:inline-block;border:1px solid #99c;border-radius:12px;padding:2px 9px;
   margin:2px;font-size:12px;font-family:sans-serif;color:#336}
 .tk-wf{font-family:monospace;font-size:11px}
@@ -42,8 +47,25 @@ STYLE = """
 """
 
 
+# HTML's own escapes, and line breaks as references: a blank line would end the HTML block a
+# Markdown renderer (Streamlit's st.markdown) leaves alone, and the rest would be read as Markdown.
+_HTML = str.maketrans({**{c: html.escape(c) for c in "&<>\"'"}, "\n": "&#10;", "\r": "&#13;"})
+# For text a Markdown renderer reads (a caption, an error box): the characters that build
+# images, links, emphasis, code, math, lists, headings and tables, as references that show as
+# themselves; and a zero-width space in "://" and "www." so no bare URL becomes a live link.
+_MARKDOWN = str.maketrans({**{c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-!|~@=$"}, "\n": " "})
+_AUTOLINK = re.compile(r"(?i)(:)(//)|(www)(\.)")
+
+
 def escape(value: object) -> str:
-    return html.escape("" if value is None else str(value))
+    """Text made safe inside HTML: it shows as itself and builds nothing."""
+    return ("" if value is None else str(value)).translate(_HTML)
+
+
+def escape_markdown(value: object) -> str:
+    """Text made safe where Markdown is rendered: no image, no link, no markup from it."""
+    text = html.escape("" if value is None else str(value)).translate(_MARKDOWN)
+    return _AUTOLINK.sub(lambda m: "\u200b".join(g for g in m.groups() if g), text)
 
 
 def card_html(product: ProductHit) -> str:
