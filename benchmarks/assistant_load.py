@@ -2,13 +2,15 @@
 memory at 1, 10, 100 and 1,000 concurrent conversations, offline and with the SIMULATED model.
 
     python benchmarks/assistant_load.py [--levels 1 10 100 1000] [--time-scale 1.0]
+        [--backends offline simulated] [--state postgresql://...] [--tag NAME] [--out FILE]
 
 Each conversation runs three turns in order ("krimiromaanid alla 20 euro", "näita veel",
 "midagi odavamat" and the like); all conversations of a level start together on one event loop.
 Latency is the caller's: from asking for the turn to its `done`. A refused turn (the admission
 bound, MAX_TURNS_IN_FLIGHT, default 128) counts as refused, not as served; the 1,000 level also
 runs with the bound lifted, to show what the bound protects. The catalog is a copy of the
-default one; memory goes to its SQLite state file, as on a user's machine. Resident memory is
+default one; memory goes to its SQLite state file, as on a user's machine, or to `--state`
+(benchmarks/replicas_load.py runs two of these processes on one PostgreSQL). Resident memory is
 the process's (VmRSS) before and after each level. Saved to benchmarks/results/assistant_load.json.
 """
 
@@ -86,8 +88,8 @@ async def level(assistant: Assistant, concurrency: int, tag: str) -> dict:
 
 
 def assistant_for(catalog: Catalog, backend: str, time_scale: float,
-                  max_in_flight: int) -> Assistant:
-    settings = AssistantSettings(max_turns_in_flight=max_in_flight)
+                  max_in_flight: int, state: str | None) -> Assistant:
+    settings = AssistantSettings(max_turns_in_flight=max_in_flight, state_url=state)
     if backend == "offline":
         return Assistant(catalog, settings=settings)
     offline = OfflineBackend()
@@ -100,21 +102,30 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 100, 1000])
     parser.add_argument("--time-scale", type=float, default=1.0)
+    parser.add_argument("--backends", nargs="+", default=["offline", "simulated"],
+                        choices=["offline", "simulated"])
+    parser.add_argument("--state", default=None, help="state store URL (default: SQLite beside)")
+    parser.add_argument("--tag", default="run", help="prefix of this process's conversation ids")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--no-unbounded", action="store_true",
+                        help="skip the run without an admission bound")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         with Catalog.open(Path(tmp) / "seed.duckdb"):
             pass
-        for backend in ("offline", "simulated"):
+        for backend in args.backends:
             db = Path(tmp) / f"{backend}.duckdb"
             shutil.copy(Path(tmp) / "seed.duckdb", db)
             with Catalog.open(db) as catalog:
                 runs = [(c, AssistantSettings().max_turns_in_flight) for c in args.levels]
-                runs += [(max(args.levels), 100_000)]  # the same load with no admission bound
+                if not args.no_unbounded:  # the same load with no admission bound
+                    runs += [(max(args.levels), 100_000)]
                 for concurrency, bound in runs:
-                    assistant = assistant_for(catalog, backend, args.time_scale, bound)
-                    await assistant.stream("tere", "warm-up")  # first-use costs out of the way
-                    row = await level(assistant, concurrency, f"{backend}-{bound}")
+                    assistant = assistant_for(catalog, backend, args.time_scale, bound,
+                                              args.state)
+                    await assistant.stream("tere", f"{args.tag}-warm-up")  # first-use costs out
+                    row = await level(assistant, concurrency, f"{args.tag}-{backend}-{bound}")
                     row.update(backend=backend if backend == "offline" else
                                f"simulated groq-llama3-8b x{args.time_scale:g} (SIMULATED)",
                                admission=bound if bound < 100_000 else "none")
@@ -128,10 +139,11 @@ async def main() -> None:
         print(f"{r['backend']:44} {r['concurrency']:5} {r['admission']!s:>6} {r['served']:7} "
               f"{r['refused_busy']:5} {r['failed']:5} {r['turns_per_s']:8} {r['p50_ms']:8} "
               f"{r['p95_ms']:8} {r['rss_before_mb']:>6}->{r['rss_after_mb']:<6}")
-    RESULTS.write_text(json.dumps({"python": sys.version.split()[0], "rows": rows,
-                                   "median_p50_ms": statistics.median(r["p50_ms"] for r in rows)},
-                                  indent=2))
-    print(f"\nsaved {RESULTS.relative_to(ROOT)}")
+    args.out.write_text(json.dumps({"python": sys.version.split()[0], "state": args.state
+                                    and "postgresql" or "sqlite", "rows": rows,
+                                    "median_p50_ms": statistics.median(r["p50_ms"] for r in rows)},
+                                   indent=2))
+    print(f"\nsaved {args.out}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 `FakeOllama`: NDJSON on POST /api/chat, the last line with `done` and the eval counts, and
 GET /api/tags. `FakeGroq`: SSE on POST /openai/v1/chat/completions, the last chunk with
-`x_groq.usage`, then `data: [DONE]`. Both answer from a script of `Reply`s, one per request,
+`x_groq.usage`, then `data: [DONE]`. `FakeOpenAI`: an OpenAI-compatible server as vLLM runs one:
+SSE on POST /v1/chat/completions, usage in a last chunk with no choices when the request asks
+for it (`stream_options.include_usage`), GET /v1/models, and a bearer key when given one. All answer from a script of `Reply`s, one per request,
 and fail on request: slow first token, a stall mid-stream, a slow drip, a cut connection, an HTTP status
 (429 with retry-after), a malformed line.
 """
@@ -127,6 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: _State
+    models: list[str]
+    api_key: str | None
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that hung up on a scripted stall or cut is the point of the test
@@ -186,13 +190,73 @@ class _GroqHandler(_Handler):
         self._stream(reply, lines, "text/event-stream")
 
 
+class _OpenAIHandler(_Handler):
+    """vLLM's OpenAI-compatible server, as its protocol goes on the wire."""
+
+    def _authorized(self) -> bool:
+        key = self.server.api_key
+        if key and self.headers.get("Authorization") != f"Bearer {key}":
+            self._send_json(401, {"error": {"message": "Incorrect API key provided.",
+                                            "type": "invalid_request_error", "code": 401}})
+            return False
+        return True
+
+    def do_GET(self) -> None:
+        if self.path != "/v1/models":
+            self.send_error(404)
+            return
+        if self._authorized():
+            self._send_json(200, {"object": "list", "data": [
+                {"id": m, "object": "model", "created": 1, "owned_by": "vllm"}
+                for m in self.server.models]})
+
+    def do_POST(self) -> None:
+        if self.path != "/v1/chat/completions":
+            self.send_error(404)
+            return
+        if not self._authorized() or (scripted := self._scripted()) is None:
+            return
+        body, reply = scripted
+        model = body.get("model", "?")
+        if model not in self.server.models:
+            self._send_json(404, {"error": {"message": f"The model `{model}` does not exist.",
+                                            "type": "NotFoundError", "code": 404}})
+            return
+
+        def chunk(choices: list[dict], usage: dict | None = None) -> bytes:
+            data = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1,
+                    "model": model, "choices": choices}
+            if usage is not None:
+                data["usage"] = usage
+            return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+        def delta(content: str, finish: str | None = None) -> dict:
+            return {"index": 0, "delta": {"content": content}, "logprobs": None,
+                    "finish_reason": finish}
+
+        lines = [chunk([{"index": 0, "delta": {"role": "assistant", "content": ""},
+                         "logprobs": None, "finish_reason": None}])]
+        lines += [chunk([delta(piece)]) for piece in _pieces(reply.text, reply.chunks)]
+        if reply.malformed:
+            lines.insert(2, b"data: {this is not json\n\n")
+        lines.append(chunk([delta("", "stop")]))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            lines.append(chunk([], {"prompt_tokens": reply.prompt_tokens,
+                                    "completion_tokens": reply.completion_tokens,
+                                    "total_tokens": reply.prompt_tokens + reply.completion_tokens}))
+        lines.append(b"data: [DONE]\n\n")
+        self._stream(reply, lines, "text/event-stream")
+
+
 class FakeServer:
     """A running fake on a free localhost port; `script` what it answers, read `requests`."""
 
-    def __init__(self, handler: type[_Handler], models: list[str] | None = None) -> None:
+    def __init__(self, handler: type[_Handler], models: list[str] | None = None,
+                 api_key: str | None = None) -> None:
         self._server = _Server(("127.0.0.1", 0), handler)
         self._server.state = _State()
         self._server.models = models or ["qwen2:1.5b"]
+        self._server.api_key = api_key
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -224,6 +288,11 @@ def fake_ollama(models: list[str] | None = None) -> FakeServer:
 
 def fake_groq() -> FakeServer:
     return FakeServer(_GroqHandler)
+
+
+def fake_openai(models: list[str] | None = None, api_key: str | None = None) -> FakeServer:
+    """A vLLM-like server; its base URL for clients is `server.url + "/v1"`."""
+    return FakeServer(_OpenAIHandler, models or ["meta-llama/Llama-3.1-8B-Instruct"], api_key)
 
 
 def refused_url() -> str:

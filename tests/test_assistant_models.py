@@ -7,7 +7,7 @@ import asyncio
 import json
 
 import pytest
-from fake_servers import Reply, fake_groq, fake_ollama, refused_url
+from fake_servers import Reply, fake_groq, fake_ollama, fake_openai, refused_url
 from protocol import assert_protocol
 
 from toolkit.assistant import Assistant
@@ -15,6 +15,7 @@ from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm import OfflineBackend, Selection, SimulatedBackend, select_backend
 from toolkit.llm.groq import GroqBackend
 from toolkit.llm.ollama import OllamaBackend
+from toolkit.llm.openai_compat import OpenAICompatibleBackend
 
 FAST = ModelSettings(timeout_s=1.5, max_retries=1)
 SETTINGS = AssistantSettings(context_timeout_ms=1200, fast_classifier_timeout_ms=800,
@@ -133,15 +134,18 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("kind", ["ollama", "groq"])
+@pytest.mark.parametrize("kind", ["ollama", "groq", "openai"])
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_every_fault_falls_back_to_the_rules_and_the_turn_completes(catalog, conversation, kind,
                                                                     fault):
-    make = fake_ollama if kind == "ollama" else fake_groq
+    make = {"ollama": fake_ollama, "groq": fake_groq, "openai": fake_openai}[kind]
     with make() as server:
         server.script(FAULTS[fault])
-        backend = (OllamaBackend("qwen2:1.5b", host=server.url) if kind == "ollama" else
-                   GroqBackend("llama-3.1-8b-instant", api_key="gsk_test", base_url=server.url))
+        backend = (
+            OllamaBackend("qwen2:1.5b", host=server.url) if kind == "ollama" else
+            GroqBackend("llama-3.1-8b-instant", api_key="gsk_test", base_url=server.url)
+            if kind == "groq" else
+            OpenAICompatibleBackend("meta-llama/Llama-3.1-8B-Instruct", server.url + "/v1"))
         result = run(over(catalog, backend), "krimiromaanid alla 20 euro", conversation)
     assert not result.errors and result.decision == "search" and result.products
     assert result.timing.fallbacks, "the stream must say that the rules stood in"

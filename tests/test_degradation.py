@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from fake_servers import Reply, fake_groq, fake_ollama
+from fake_servers import Reply, fake_groq, fake_ollama, fake_openai
 from protocol import assert_protocol
 
 from toolkit.assistant import Assistant
@@ -24,6 +24,7 @@ from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm import OfflineBackend, Selection
 from toolkit.llm.groq import GroqBackend
 from toolkit.llm.ollama import OllamaBackend
+from toolkit.llm.openai_compat import OpenAICompatibleBackend
 from toolkit.shop.search import ProductHit
 
 # The model's own timeout is the default minute: only the steps' deadlines may end a call.
@@ -36,9 +37,14 @@ ANSWER_CALL = "Write 3-6 sentences"
 MODEL_WORDS = "Soovitan soojalt esimest raamatut, sest see on pingeline ja hästi kirjutatud"
 
 
+FAKES = {"ollama": fake_ollama, "groq": fake_groq, "openai": fake_openai}
+
+
 def backend_for(kind: str, server):
     if kind == "ollama":
         return OllamaBackend("qwen2:1.5b", host=server.url)
+    if kind == "openai":
+        return OpenAICompatibleBackend("meta-llama/Llama-3.1-8B-Instruct", server.url + "/v1")
     return GroqBackend("llama-3.1-8b-instant", api_key="gsk_test", base_url=server.url)
 
 
@@ -70,10 +76,10 @@ ANSWER_FAULTS = {
 }
 
 
-@pytest.mark.parametrize("kind", ["ollama", "groq"])
+@pytest.mark.parametrize("kind", list(FAKES))
 @pytest.mark.parametrize("fault", list(ANSWER_FAULTS))
 def test_an_answer_that_stalls_is_finished_by_the_templates(catalog, conversation, kind, fault):
-    with (fake_ollama if kind == "ollama" else fake_groq)() as server:
+    with FAKES[kind]() as server:
         server.script(context_reply(), ANSWER_FAULTS[fault])
         started = time.perf_counter()
         result = run(over(catalog, backend_for(kind, server)), "krimiromaanid alla 20 euro",
@@ -135,10 +141,10 @@ def test_a_model_that_never_answers_leaves_a_sentence_not_an_apology_from_the_cl
     assert {c["task"] for c in timing["calls"] if c["error"]} >= {"gift_context", "answer"}
 
 
-@pytest.mark.parametrize("kind", ["ollama", "groq"])
+@pytest.mark.parametrize("kind", list(FAKES))
 def test_a_suspicious_message_with_a_stalled_model_is_judged_by_the_rules(catalog, conversation,
                                                                           kind):
-    with (fake_ollama if kind == "ollama" else fake_groq)() as server:
+    with FAKES[kind]() as server:
         server.script(Reply(first_token_delay=30.0))
         result = run(over(catalog, backend_for(kind, server)), "ABC123XYZ", conversation)
     offline = run(Assistant(catalog, settings=SETTINGS), "ABC123XYZ", conversation + "-offline")

@@ -1,4 +1,5 @@
-"""Model backends against local servers that speak Ollama's and Groq's wire protocols."""
+"""Model backends against local servers that speak Ollama's, Groq's and an OpenAI-compatible
+server's (vLLM's) wire protocols."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import asyncio
 import logging
 
 import pytest
-from fake_servers import Reply, fake_groq, fake_ollama, refused_url
+from fake_servers import Reply, fake_groq, fake_ollama, fake_openai, refused_url
 from pydantic import BaseModel
 
 from toolkit.core.errors import ModelError, ModelOutputError, ModelTimeout, ModelUnavailable
 from toolkit.llm import CallLog, Message, ModelClient, ModelRequest
 from toolkit.llm.groq import GroqBackend
 from toolkit.llm.ollama import OllamaBackend
+from toolkit.llm.openai_compat import OpenAICompatibleBackend
 
+VLLM_MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 SECRET = "gsk_this_is_a_secret_key_123"
 REQUEST = ModelRequest(task="test", messages=[Message(role="user", content="Tere")])
 
@@ -23,10 +26,15 @@ class Answer(BaseModel):
     confidence: float
 
 
-@pytest.fixture(params=["ollama", "groq"])
+def fake(kind: str):
+    if kind == "openai":
+        return fake_openai(api_key=SECRET)
+    return fake_ollama() if kind == "ollama" else fake_groq()
+
+
+@pytest.fixture(params=["ollama", "groq", "openai"])
 def server(request):
-    make = fake_ollama if request.param == "ollama" else fake_groq
-    with make() as running:
+    with fake(request.param) as running:
         running.kind = request.param
         yield running
 
@@ -34,6 +42,8 @@ def server(request):
 def backend_for(server, url: str | None = None):
     if server.kind == "ollama":
         return OllamaBackend("qwen2:1.5b", host=url or server.url)
+    if server.kind == "openai":
+        return OpenAICompatibleBackend(VLLM_MODEL, (url or server.url) + "/v1", api_key=SECRET)
     return GroqBackend("llama-3.1-8b-instant", api_key=SECRET, base_url=url or server.url)
 
 
@@ -130,9 +140,11 @@ def test_connection_refused_is_unavailable(server):
     assert isinstance(error, ModelUnavailable) and records[0].attempts == 2
 
 
-def test_the_api_key_never_leaks(caplog):
-    with fake_groq() as server, caplog.at_level(logging.DEBUG):
-        backend = GroqBackend("llama", api_key=SECRET, base_url=server.url)
+@pytest.mark.parametrize("kind", ["groq", "openai"])
+def test_the_api_key_never_leaks(caplog, kind):
+    with fake(kind) as server, caplog.at_level(logging.DEBUG):
+        server.kind = kind
+        backend = backend_for(server)
         assert SECRET not in repr(backend)
         for reply in (Reply(status=401), Reply(status=500), Reply(malformed=True)):
             server.script(reply)
@@ -156,3 +168,60 @@ def test_an_unknown_ollama_model_is_unavailable_with_advice():
         server.script(Reply(status=404))
         error, _ = call(OllamaBackend("nope:1b", host=server.url))
         assert isinstance(error, ModelUnavailable) and "ollama pull nope:1b" in str(error)
+
+
+def test_an_openai_compatible_server_gets_the_schema_and_reports_usage():
+    with fake_openai() as server:
+        server.script(Reply(text='{"intent": "greeting", "confidence": 0.9}', prompt_tokens=12,
+                            completion_tokens=5))
+        backend = OpenAICompatibleBackend(VLLM_MODEL, server.url + "/v1")  # a key-less server
+        answer, records = call(backend, schema=Answer)
+        sent = server.requests[0]
+    assert answer.intent == "greeting"
+    assert sent["response_format"]["type"] == "json_schema"
+    assert sent["response_format"]["json_schema"]["schema"]["properties"]["confidence"]
+    assert sent["stream_options"] == {"include_usage": True}
+    assert (records[0].prompt_tokens, records[0].completion_tokens) == (12, 5)
+    assert records[0].backend == "openai" and records[0].model == VLLM_MODEL
+
+
+def test_an_openai_compatible_server_without_a_model_name_serves_its_first():
+    with fake_openai(models=["qwen2.5-7b-instruct", "other"]) as server:
+        backend = OpenAICompatibleBackend(None, server.url + "/v1")
+        text, _ = call(backend)
+        assert backend.model == "qwen2.5-7b-instruct" and server.requests[0]["model"] == backend.model
+        usable, why = asyncio.run(OpenAICompatibleBackend("missing", server.url + "/v1").available())
+        assert not usable and "does not serve missing" in why
+
+
+def test_a_wrong_key_or_an_unknown_model_is_a_clear_error():
+    with fake_openai(api_key=SECRET) as server:
+        wrong = OpenAICompatibleBackend(VLLM_MODEL, server.url + "/v1", api_key="sk-wrong")
+        error, _ = call(wrong, retries=0)
+        assert "401" in str(error) and "OPENAI_API_KEY" in str(error) and "sk-wrong" not in str(error)
+        server.script(Reply(text="hi"))
+        error, _ = call(OpenAICompatibleBackend("nope", server.url + "/v1", api_key=SECRET),
+                        retries=0)
+        assert "404" in str(error)
+
+
+def test_auto_finds_an_openai_compatible_server_after_ollama(monkeypatch):
+    from toolkit.core.settings import ModelSettings
+    from toolkit.llm import select_backend
+
+    with fake_openai() as server:
+        settings = ModelSettings(ollama_host=refused_url(), openai_base_url=server.url + "/v1")
+        chosen = asyncio.run(select_backend("auto", settings))
+        assert chosen.backend.name == "openai" and "auto chose openai" in chosen.reason
+        assert VLLM_MODEL in chosen.reason
+    gone = ModelSettings(ollama_host=refused_url(), openai_base_url=refused_url() + "/v1")
+    chosen = asyncio.run(select_backend("auto", gone))
+    assert chosen.backend.name == "offline" and "no OpenAI-compatible server" in chosen.reason
+
+
+def test_the_openai_backend_without_a_server_address_says_what_to_set(monkeypatch, capsys):
+    from toolkit.cli import main
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert main(["chat", "--backend", "openai", "tere"]) == 1
+    assert "OPENAI_BASE_URL" in capsys.readouterr().err

@@ -13,7 +13,7 @@ import sys
 import time
 
 import pytest
-from fake_servers import Reply, fake_groq, fake_ollama
+from fake_servers import Reply, fake_groq, fake_ollama, fake_openai
 
 from toolkit.core.settings import ModelSettings
 from toolkit.syllabus import Syllabus, SyllabusGenerator, SyllabusRequest
@@ -43,9 +43,9 @@ FAULTS: dict[str, tuple[Reply, dict[str, float]]] = {
 }
 
 
-@pytest.fixture(params=["ollama", "groq"])
+@pytest.fixture(params=["ollama", "groq", "openai"])
 def server(request):
-    make = fake_ollama if request.param == "ollama" else fake_groq
+    make = {"ollama": fake_ollama, "groq": fake_groq, "openai": fake_openai}[request.param]
     with make() as running:
         running.kind = request.param
         yield running
@@ -53,7 +53,8 @@ def server(request):
 
 def settings_for(server, **limits: float) -> ModelSettings:
     return ModelSettings(backend=server.kind, ollama_host=server.url, groq_base_url=server.url,
-                         groq_api_key="gsk_test", **{**LIMITS, **limits})
+                         groq_api_key="gsk_test", openai_base_url=server.url + "/v1",
+                         openai_model="meta-llama/Llama-3.1-8B-Instruct", **{**LIMITS, **limits})
 
 
 def write(generator: SyllabusGenerator, request: SyllabusRequest

@@ -26,7 +26,7 @@ from toolkit.core.errors import SettingsError
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CATALOG_FILE = PROJECT_ROOT / "data" / "catalog.parquet"
 
-BackendName = Literal["auto", "offline", "simulated", "ollama", "groq"]
+BackendName = Literal["auto", "offline", "simulated", "ollama", "groq", "openai"]
 
 
 class _FromEnvironment(BaseModel):
@@ -111,6 +111,13 @@ class ModelSettings(_FromEnvironment):
     groq_api_key: SecretStr | None = Field(None, validation_alias="GROQ_API_KEY")
     groq_base_url: str | None = Field(None, validation_alias="GROQ_BASE_URL")
     groq_model: str = Field("llama-3.1-8b-instant", validation_alias="GROQ_MODEL")
+    # An OpenAI-compatible server (vLLM, llama.cpp, LM Studio, TGI): its /v1 URL, a key if it
+    # wants one, the model (unset: the first it lists), and how it takes a JSON schema.
+    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
+    openai_model: str | None = Field(None, validation_alias="OPENAI_MODEL")
+    openai_json_mode: Literal["json_schema", "json_object", "none"] = Field(
+        "json_schema", validation_alias="OPENAI_JSON_MODE")
     simulated_profile: str = Field(
         "groq-llama3-8b", validation_alias="SIMULATED_PROFILE")
     # What the simulation wraps: the offline rules by default.

@@ -1,7 +1,7 @@
 """Choosing a backend by name, `auto` included, and saying why.
 
-`auto`: Ollama if it answers and has the configured model, else Groq if GROQ_API_KEY is set,
-else offline. The choice and its reason travel with the backend (`Selection.reason`) so that
+`auto`: Ollama if it answers and has the configured model, else the OpenAI-compatible server
+at OPENAI_BASE_URL if it answers with a model, else Groq if GROQ_API_KEY is set, else offline. The choice and its reason travel with the backend (`Selection.reason`) so that
 every face can show them. The vendor clients are imported only when their backend is chosen:
 the offline path never pays for them.
 """
@@ -16,7 +16,7 @@ from toolkit.llm.base import ModelBackend
 from toolkit.llm.offline import OfflineBackend
 from toolkit.llm.simulated import PROFILES, SimulatedBackend
 
-BACKENDS = ("auto", "offline", "simulated", "ollama", "groq")
+BACKENDS = ("auto", "offline", "simulated", "ollama", "groq", "openai")
 
 
 @dataclass
@@ -57,6 +57,17 @@ def _groq(settings: ModelSettings) -> ModelBackend:
                        base_url=settings.groq_base_url, timeout_s=settings.timeout_s)
 
 
+def _openai(settings: ModelSettings) -> ModelBackend:
+    from toolkit.llm.openai_compat import OpenAICompatibleBackend
+
+    if not settings.openai_base_url:
+        raise ToolkitError("the openai backend needs OPENAI_BASE_URL: the server's /v1 address, "
+                           "e.g. http://127.0.0.1:8000/v1 for vLLM")
+    return OpenAICompatibleBackend(settings.openai_model, settings.openai_base_url,
+                                   api_key=settings.openai_api_key, timeout_s=settings.timeout_s,
+                                   json_mode=settings.openai_json_mode)
+
+
 async def select_backend(name: str | None = None, settings: ModelSettings | None = None) -> Selection:
     """The backend `name` (default: the settings'), built and, for `auto`, probed."""
     settings = settings or ModelSettings.from_env()
@@ -70,6 +81,10 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
         return Selection(_ollama(settings), offline, f"ollama: {settings.ollama_model} as configured")
     if name == "groq":
         return Selection(_groq(settings), offline, f"groq: {settings.groq_model} as configured")
+    if name == "openai":
+        backend = _openai(settings)
+        return Selection(backend, offline, f"openai: {settings.openai_model or 'the first model'}"
+                                           f" at {settings.openai_base_url} as configured")
     if name == "simulated":
         if settings.simulated_profile not in PROFILES:
             raise ToolkitError(f"unknown latency profile {settings.simulated_profile!r}: choose "
@@ -87,6 +102,15 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
     usable, why = await ollama_backend.available()
     if usable:
         return Selection(ollama_backend, offline, f"auto chose ollama: {why}")
+    if settings.openai_base_url:
+        from toolkit.llm.openai_compat import OpenAICompatibleBackend
+
+        server = _openai(settings)
+        assert isinstance(server, OpenAICompatibleBackend)
+        found, server_why = await server.available()
+        if found:
+            return Selection(server, offline, f"auto chose openai: {why}; {server_why}")
+        why = f"{why}; {server_why}"
     if settings.groq_api_key is not None:
         return Selection(_groq(settings), offline, f"auto chose groq: {why}; GROQ_API_KEY is set")
     return Selection(offline, offline, f"auto chose offline: {why}; GROQ_API_KEY is not set")

@@ -15,15 +15,9 @@ import groq
 import httpx
 from pydantic import SecretStr
 
-from toolkit.core.errors import (
-    ModelError,
-    ModelHTTPError,
-    ModelOutputError,
-    ModelRateLimited,
-    ModelTimeout,
-    ModelUnavailable,
-)
-from toolkit.llm.base import ModelRequest, StreamPart, TextPart, UsagePart
+from toolkit.core.errors import ModelUnavailable
+from toolkit.llm.base import ModelRequest, StreamPart
+from toolkit.llm.chat_completions import response_format, stream_chunks
 
 
 class GroqBackend:
@@ -56,60 +50,14 @@ class GroqBackend:
             raise ModelUnavailable("GROQ_API_KEY is not set")
         client = groq.AsyncGroq(api_key=self._api_key, base_url=self.base_url,
                                 timeout=self._timeout, max_retries=0)
-        response_format: Any = groq.NOT_GIVEN
-        if request.json_schema is not None:
-            response_format = (
-                {"type": "json_schema", "json_schema": {"name": request.task,
-                                                        "schema": request.json_schema}}
-                if self.json_mode == "json_schema" else {"type": "json_object"})
         messages: Any = [m.model_dump() for m in request.messages]  # role/content dicts
+        fmt: Any = response_format(request, self.json_mode) or groq.NOT_GIVEN
         try:
-            stream = await client.chat.completions.create(
-                model=self.model, messages=messages, stream=True,
-                temperature=request.temperature, max_tokens=request.max_tokens,
-                response_format=response_format)
-            async for chunk in stream:
-                if chunk.choices and chunk.choices[0].delta.content:
-                    yield TextPart(chunk.choices[0].delta.content)
-                usage = getattr(getattr(chunk, "x_groq", None), "usage", None) or chunk.usage
-                if usage is not None:
-                    yield UsagePart(usage.prompt_tokens, usage.completion_tokens)
-        except groq.RateLimitError as e:
-            raise ModelRateLimited(self._clean(f"Groq rate limit (429): {_message(e)}"),
-                                   _retry_after(e.response)) from None
-        except groq.APIStatusError as e:
-            status = e.status_code
-            if status == 401:
-                raise ModelHTTPError("Groq refused the API key (401): check GROQ_API_KEY", 401) from None
-            raise ModelHTTPError(self._clean(f"Groq answered {status}: {_message(e)}"), status) from None
-        except groq.APITimeoutError:
-            raise ModelTimeout("Groq timed out") from None
-        except groq.APIConnectionError as e:
-            raise ModelUnavailable(self._clean(f"cannot reach Groq: {type(e.__cause__).__name__}")) from None
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            raise ModelUnavailable("Groq closed the connection mid-answer") from None
-        except ModelError:
-            raise
-        except ValueError as e:  # a malformed SSE payload
-            raise ModelOutputError(self._clean(f"Groq sent a malformed stream: {e}")) from None
+            async for part in stream_chunks(groq, lambda: client.chat.completions.create(
+                    model=self.model, messages=messages, stream=True,
+                    temperature=request.temperature, max_tokens=request.max_tokens,
+                    response_format=fmt),
+                    vendor="Groq", key_variable="GROQ_API_KEY", clean=self._clean):
+                yield part
         finally:
             await client.close()
-
-
-def _message(e: groq.APIStatusError) -> str:
-    body = e.body if isinstance(e.body, dict) else {}
-    error = body.get("error", body) if isinstance(body, dict) else {}
-    return str(error.get("message") if isinstance(error, dict) else error or e.message)[:300]
-
-
-def _retry_after(response: httpx.Response | None) -> float | None:
-    if response is None:
-        return None
-    for header, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = response.headers.get(header)
-        if value:
-            try:
-                return float(value) * scale
-            except ValueError:
-                continue
-    return None
