@@ -1,6 +1,7 @@
 """End to end in a real browser: the Streamlit app on a free localhost port, driven by
 Playwright in headless Chromium (Debian's, since Playwright's own download does not work here).
-A screenshot is saved to test-artifacts/ for a person to look at."""
+Screenshots are saved to test-artifacts/ for a person to look at: the chat, and the cards in
+the light and the dark theme (with their measured contrast beside them, as JSON)."""
 
 from __future__ import annotations
 
@@ -39,14 +40,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict[str, str]) -> Iterator[str]:
-    """The app on a free port with `env` added to the environment; yields its URL."""
+def running_app(env: dict[str, str], options: tuple[str, ...] = (),
+                log: Path | None = None) -> Iterator[str]:
+    """The app on a free port with `env` added to the environment and `options` given to
+    `streamlit run`; yields its URL. The server's output goes to `log` when one is given."""
     port = free_port()
+    out = log.open("wb") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         *options],
+        cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -66,6 +70,8 @@ def running_app(env: dict[str, str]) -> Iterator[str]:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+        if log is not None:
+            out.close()
 
 
 @contextmanager
@@ -103,25 +109,128 @@ def test_chat_in_a_real_browser(app_url):
         page.goto(app_url, wait_until="domcontentloaded")
         send(page, "krimiromaanid alla 20 euro")
         page.locator(".tk-card:not(.tk-skeleton)").first.wait_for(timeout=60_000)
-        page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
         assert page.locator(".tk-card:not(.tk-skeleton)").count() == 3
         assert "Krimi" in page.locator(".tk-cards").first.inner_text()
+        assert "€" in page.locator(".tk-price").first.inner_text()
+        timing = page.get_by_text("First visible").first
+        timing.wait_for(timeout=60_000)
+        assert page.get_by_test_id("stVegaLiteChart").count() == 0  # closed: nothing drawn
+        timing.click()
+        page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / "e2e-chat.png"), full_page=True)
     assert (ARTIFACTS / "e2e-chat.png").stat().st_size > 10_000
+
+
+# The WCAG contrast of an element's text against what is painted behind it: the computed
+# colours of the element and of every ancestor, translucent ones laid over what is below, the
+# text faded by the opacities on its way up.
+CONTRAST = """(element) => {
+  const rgba = (css) => {
+    const parts = css.match(/[\\d.]+/g).map(Number);
+    return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+  };
+  const over = (top, below) => top.slice(0, 3).map((c, i) => c * top[3] + below[i] * (1 - top[3]));
+  const layers = [];
+  let opacity = 1;  // an element's opacity fades its text too
+  for (let node = element; node; node = node.parentElement) {
+    layers.push(rgba(getComputedStyle(node).backgroundColor));
+    opacity *= Number(getComputedStyle(node).opacity);
+  }
+  let background = [255, 255, 255];  // the canvas under the page
+  for (const layer of layers.reverse()) background = over(layer, background);
+  const color = rgba(getComputedStyle(element).color);
+  const text = over([...color.slice(0, 3), color[3] * opacity], background);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((c) => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [a, b] = [luminance(text), luminance(background)].sort((x, y) => y - x);
+  return {ratio: (a + 0.05) / (b + 0.05), text: text.map(Math.round),
+          background: background.map(Math.round)};
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_cards_are_readable_in_both_themes_and_the_server_logs_no_deprecation(tmp_path, theme):
+    """Card text against the card in Streamlit's light and dark themes (`--theme.base`): at
+    least 4.5:1, the WCAG AA figure for body text. A screenshot of each for a person."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = tmp_path / "server.log"
+    with running_app({"TOOLKIT_DB": str(tmp_path / "e2e.duckdb")},
+                     ("--theme.base", theme), log) as url, browser_page() as page:
+        page.goto(url, wait_until="domcontentloaded")
+        send(page, "krimiromaanid alla 20 euro")
+        card = page.locator(".tk-card:not(.tk-skeleton)").first
+        card.wait_for(timeout=60_000)
+        page.get_by_text("First visible").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        measured = {part: card.locator(selector).first.evaluate(CONTRAST)
+                    for part, selector in (("title", "b"), ("category", ".tk-meta"),
+                                           ("price", ".tk-price"), ("cover", ".tk-name"))}
+        page_background = page.get_by_test_id("stApp").evaluate(
+            "(e) => getComputedStyle(e).backgroundColor")
+        page.screenshot(path=str(ARTIFACTS / f"e2e-cards-{theme}.png"), full_page=True)
+    (ARTIFACTS / f"e2e-cards-{theme}.json").write_text(json.dumps(
+        {"theme": theme, "page_background": page_background, **measured}, indent=2))
+    dark = sum(int(c) for c in page_background[4:-1].split(",")[:3]) < 3 * 128
+    assert dark == (theme == "dark"), page_background  # the theme really changed
+    for part, found in measured.items():
+        assert found["ratio"] >= 4.5, (theme, part, found)
+    server_log = log.read_text(errors="replace")
+    assert "deprecat" not in server_log.lower() and "Please replace" not in server_log, server_log
+
+
+def test_a_product_image_loads_lazily_without_a_referrer_and_only_over_http(tmp_path):
+    """A catalog's `image_url`: an http(s) one is shown (the one request a card makes, with no
+    referrer), any other kind of address is not put in the page."""
+    tracker = Tracker()
+    threading.Thread(target=tracker.serve_forever, daemon=True).start()
+    host = f"127.0.0.1:{tracker.server_address[1]}"
+    catalog = tmp_path / "images.csv"
+    with catalog.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([
+            ("id", "title", "price", "product_type", "category", "description", "image_url"),
+            ("P1", "Salajane aed", 12.5, "Raamatud", "Krimi", "aed", f"http://{host}/cover.png"),
+            ("P2", "Salajane saar", 9.9, "Raamatud", "Krimi", "saar",
+             f"javascript:fetch('http://{host}/js')"),
+            ("P3", "Salajane linn", 14, "Raamatud", "Krimi", "linn", f"//{host}/relative.png")])
+    db = tmp_path / "images.duckdb"
+    subprocess.run([sys.executable, "-m", "toolkit", "catalog", "import", str(catalog),
+                    "--db", str(db)], check=True, capture_output=True)
+    with running_app({"TOOLKIT_DB": str(db)}) as url, browser_page() as page:
+        page.goto(url, wait_until="domcontentloaded")
+        send(page, "salajane krimi")
+        page.locator(".tk-card:not(.tk-skeleton)").nth(2).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        images = page.locator(".tk-card img").evaluate_all(
+            "(all) => all.map((i) => [i.getAttribute('src'), i.alt, i.loading, "
+            "i.referrerPolicy, i.width, i.height])")
+        covers = page.locator(".tk-cover:not(.tk-photo)").count()
+    tracker.shutdown()
+    assert images == [[f"http://{host}/cover.png", "Salajane aed", "lazy", "no-referrer", 172,
+                       110]]
+    assert covers == 2  # the other two are drawn, not fetched
+    assert tracker.hits == ["/cover.png"] and tracker.referers == [None]
 
 
 class Tracker(ThreadingHTTPServer):
     """Records every request it gets: none may come."""
 
     hits: list[str]
+    referers: list[str | None]
 
     def __init__(self) -> None:
         hits: list[str] = []
+        referers: list[str | None] = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 hits.append(self.path)
+                referers.append(self.headers.get("Referer"))
                 self.send_response(204)
                 self.end_headers()
 
@@ -129,7 +238,7 @@ class Tracker(ThreadingHTTPServer):
                 pass
 
         super().__init__(("127.0.0.1", 0), Handler)
-        self.hits = hits
+        self.hits, self.referers = hits, referers
 
 
 def test_urls_planted_in_a_title_an_answer_or_a_message_load_nothing(tmp_path):
@@ -179,3 +288,20 @@ def test_urls_planted_in_a_title_an_answer_or_a_message_load_nothing(tmp_path):
     assert not [r for r in requests if host in r]
     assert tracker.hits == []
     tracker.shutdown()
+
+
+def test_the_syllabus_stays_when_it_is_downloaded(app_url):
+    with browser_page() as page:
+        page.goto(f"{app_url}/syllabus", wait_until="domcontentloaded")
+        page.get_by_role("button", name="Write the syllabus").click()
+        download = page.get_by_role("button", name="Download Markdown")
+        download.wait_for(timeout=60_000)
+        before = page.locator("[data-testid='stVerticalBlockBorderWrapper']").count()
+        modules = page.get_by_text("Masinõpe algajatele: alused").count()
+        with page.expect_download() as saved:
+            download.click()
+        page.wait_for_timeout(1500)
+        assert saved.value.suggested_filename == "syllabus.md"
+        assert page.get_by_text("Masinõpe algajatele: alused").count() == modules >= 1
+        assert page.locator("[data-testid='stVerticalBlockBorderWrapper']").count() == before
+        assert page.get_by_role("button", name="Download Markdown").count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -45,3 +46,41 @@ def test_debug_logs_go_to_stderr(tmp_path):
     done = chat("luule", "--db", str(tmp_path / "c.duckdb"), "--debug")
     assert done.returncode == 0 and "toolkit.assistant routing" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_quiet_leaves_out_the_timing_block(tmp_path):
+    db = str(tmp_path / "c.duckdb")
+    done = chat("krimiromaanid alla 20 euro", "--db", db, "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "┃" in done.stdout and "Kõik mahuvad eelarvesse" in done.stdout
+    assert "timing" not in done.stdout and "time to first chunk" not in done.stdout
+    assert done.stdout.endswith("\n") and not done.stdout.endswith("\n\n")
+
+
+def test_transcript_prices_are_written_as_the_answer_writes_them(tmp_path):
+    db = str(tmp_path / "c.duckdb")
+    et = chat("krimiromaanid alla 20 euro", "--db", db, "--quiet").stdout
+    en = chat("crime novels under 20 euros", "--db", db, "--quiet", "--conversation", "en").stdout
+    card_et = next(line for line in et.splitlines() if "┃" in line)
+    card_en = next(line for line in en.splitlines() if "┃" in line)
+    assert re.search(r"\d+,\d\d €", card_et) and not re.search(r"€\d", card_et)
+    assert re.search(r"€\d+\.\d\d", card_en) and not re.search(r"\d €", card_en)
+
+
+def test_counts_are_singular_for_one():
+    from toolkit.cli import _count
+
+    assert [_count(n, "product") for n in (0, 1, 2, 1200)] == [
+        "0 products", "1 product", "2 products", "1,200 products"]
+
+
+def test_search_summary_counts_read_right(tmp_path):
+    import os
+
+    done = subprocess.run([sys.executable, "-m", "toolkit", "search", "krimi", "--limit", "1",
+                           "--db", str(tmp_path / "c.duckdb")], capture_output=True, text=True,
+                          timeout=120, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.splitlines()[-1]
+    assert "of 1 word matched" in summary and "1 words" not in summary
+    assert re.search(r"\b1 author in the top 3|\b[02-9] authors in the top 3", summary), summary

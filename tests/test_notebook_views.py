@@ -30,7 +30,7 @@ EVIL = {"id": "X1", "title": "<script>alert('x')</script>", "author": "<b>bold</
 def test_product_text_is_escaped():
     html = card_html(ProductHit(**EVIL))
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;bold" in html
-    assert "popular" in html
+    assert "★ populaarne" in html and "★ popular<" in card_html(ProductHit(**EVIL), "en")
 
 
 def test_chat_view_turns_skeleton_into_cards_and_streams_text():
@@ -116,3 +116,72 @@ def test_run_sync_works_inside_a_running_loop():
         return run_sync(lambda: asyncio.sleep(0, "ok"))
 
     assert asyncio.run(inside()) == "ok" and run_sync(lambda: asyncio.sleep(0, 1)) == 1
+
+
+def test_card_prices_read_as_the_answer_writes_them():
+    from toolkit.assistant.answer import price_text
+
+    product = ProductHit(id="P", title="Raamat", price=10)
+    assert "10,00 €" in card_html(product, "et") and "€10.00" in card_html(product, "en")
+    assert price_text(10, "et") == "10,00 €" and price_text(10, "en") == "€10.00"
+    view = ChatTurnView()
+    view.render(ProductsEvent(products=[product], metadata={"context": {"language": "en"}}))
+    assert "€10.00" in view.cards.value and "10,00 €" not in view.cards.value
+
+
+def test_an_http_image_is_shown_lazily_without_a_referrer():
+    html = card_html(ProductHit(id="P", title='Aed "<b>"', price=5,
+                                image_url="https://img.example/a.png?x=1&y=2"))
+    assert '<img src="https://img.example/a.png?x=1&amp;y=2"' in html
+    for attribute in ('alt="Aed &quot;&lt;b&gt;&quot;"', 'loading="lazy"',
+                      'referrerpolicy="no-referrer"', 'width="172"', 'height="110"'):
+        assert attribute in html
+
+
+def test_any_other_image_address_gets_a_drawn_cover_instead():
+    for url in ("javascript:alert(1)", "data:image/png;base64,AAAA", "//host/a.png", "a.png",
+                "http://", "ftp://host/a.png", "http://host/a b.png", "http://host/a\tb.png",
+                " ", None):
+        html = card_html(ProductHit(id="P", title="Aed", price=5, image_url=url))
+        assert "<img" not in html and 'class="tk-cover"' in html, url
+    sneaky = card_html(ProductHit(id="P", title="Aed", price=5,
+                                  image_url='https://h/a.png"onerror="alert(1)'))
+    assert "<img" in sneaky and 'onerror="' not in sneaky and "&quot;onerror=&quot;" in sneaky
+
+
+def test_the_drawn_cover_has_the_title_and_category_in_a_colour_of_the_category():
+    import colorsys
+    import re
+
+    from toolkit.views.html import cover_colour
+
+    html = card_html(ProductHit(id="P", title="Lumememm <i>", price=5, category="Krimi"))
+    cover = html[html.index('<div class="tk-cover"'):html.index("</div>") + 6]
+    assert "Krimi" in cover and "Lumememm &lt;i&gt;" in cover and cover_colour("Krimi") in cover
+    assert cover_colour("Krimi") == cover_colour("Krimi") != cover_colour("Ulme")
+
+    def luminance(rgb):
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for category in [f"category {n}" for n in range(300)]:
+        hue, saturation, lightness = map(float, re.findall(r"[\d.]+", cover_colour(category)))
+        rgb = colorsys.hls_to_rgb(hue / 360, lightness / 100, saturation / 100)
+        assert 1.05 / (luminance(rgb) + 0.05) >= 4.5, category  # white text on it
+
+
+def test_cards_take_their_colours_from_the_theme():
+    from toolkit.views.html import STYLE
+
+    card_rule = STYLE[STYLE.index(".tk-card{"):STYLE.index("}", STYLE.index(".tk-card{"))]
+    assert "color:inherit" in card_rule and "background:rgba(" in card_rule
+    assert "#fff;" not in card_rule and "#555" not in STYLE
+
+
+def test_the_syllabus_view_marks_a_module_from_the_template():
+    view = SyllabusView()
+    view.render(ModuleEvent(number=1, module={
+        "number": 1, "title": "A", "topics": ["t"], "objectives": ["o"], "estimated_hours": 3,
+        "fallback": "Written from the offline template: <timeout>."}))
+    assert "tk-fallback" in view.modules.value
+    assert "Written from the offline template: &lt;timeout&gt;." in view.modules.value

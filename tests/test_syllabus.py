@@ -201,3 +201,92 @@ def test_cli_writes_markdown_and_json_events(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "toolkit", "syllabus", "robotics", "--modules", "0"],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "from 1 to 20" in bad.stderr and "Traceback" not in bad.stderr
+
+
+ESTONIAN_WITHOUT_LETTERS = ["Sissejuhatus andmetehnikasse", "Programmeerimise alused",
+                            "Andmeteadus algajatele", "Tarkvaraarendus", "Eesti ajalugu",
+                            "Matemaatiline analuus", "Veebiarendus", "Masinope algajatele",
+                            "Keemia alused", "Andmebaaside projekteerimine", "Kunstiajalugu",
+                            "Ettevotlus", "Raamatupidamine", "Python programmeerimine algajatele"]
+ENGLISH = ["data science", "machine learning", "astronomy", "history of art",
+           "Introduction to data engineering", "Python for beginners", "Linear algebra",
+           "Kubernetes", "Deep learning", "Status reports", "Origami", "Sauna culture",
+           "Estonian language", "Karate", "Hawaii", "Data engineering", "Java", "Algebra"]
+
+
+@pytest.mark.parametrize("topic", ESTONIAN_WITHOUT_LETTERS)
+def test_an_estonian_topic_without_estonian_letters_is_read_as_estonian(topic):
+    assert SyllabusRequest(topic).validated().language == "et"
+
+
+@pytest.mark.parametrize("topic", ENGLISH)
+def test_an_english_topic_stays_english(topic):
+    assert SyllabusRequest(topic).validated().language == "en"
+
+
+def test_word_forms_only_tip_a_tie_towards_estonian():
+    """The shop's callers fall back to Estonian: their answers do not move."""
+    from toolkit.shop.text import detect_language
+
+    assert detect_language("fantasy dragons") == "et"  # as before: no marker word, Estonian
+    assert detect_language("fantasy dragons", "en") == "en"
+    assert detect_language("Sissejuhatus andmetehnikasse", "en") == "et"
+    assert detect_language("show me the Sissejuhatus andmetehnikasse", "en") == "en"
+
+
+def test_the_cli_writes_an_estonian_topic_without_estonian_letters_in_estonian():
+    done = subprocess.run([sys.executable, "-m", "toolkit", "syllabus",
+                           "Sissejuhatus andmetehnikasse", "--modules", "4"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "# Kursus: Sissejuhatus andmetehnikasse" in done.stdout
+    assert "Introduction to" not in done.stdout
+    assert " 1. Sissejuhatus andmetehnikasse\n" in done.stdout
+    assert " 2. Andmetehnika: alused\n" in done.stdout
+
+
+@pytest.mark.parametrize("topic, framing_word, subject", [
+    ("Sissejuhatus andmetehnikasse", "sissejuhatus", "Andmetehnika"),
+    ("Sissejuhatus programmeerimisse", "sissejuhatus", "Programmeerimine"),
+    ("Sissejuhatus majandusse", "sissejuhatus", "Majandus"),
+    ("Sissejuhatus: keemia", "sissejuhatus", "Keemia"),
+    ("Sissejuhatus masinõppesse", "sissejuhatus", None),  # no rule for its plain form
+    ("Programmeerimise alused", "alused", "Programmeerimine"),
+    ("Andmetehnika alused", "alused", "Andmetehnika"),
+    ("Keemia põhitõed", "põhitõed", "Keemia"),
+    ("Põhitõed: statistika", "põhitõed", "Statistika"),
+    ("Põhimõisted: statistika", "põhimõisted", "Statistika"),
+])
+def test_estonian_titles_never_repeat_the_word_the_topic_starts_or_ends_with(
+        topic, framing_word, subject):
+    syllabus, _ = run(offline_generator(), SyllabusRequest(topic, modules=10, language="et"))
+    titles = [m.title for m in syllabus.modules]
+    assert len(set(titles)) == 10
+    for title in titles:
+        assert title.lower().count(framing_word) <= 1, title
+        assert not title.startswith(("Sissejuhatus. Sissejuhatus", "Alused: alused")), title
+    assert topic in titles  # the module the topic names keeps the topic's own words
+    others = [t for t in titles if t != topic and t not in ("Lõpuprojekt", "Kordamine ja "
+                                                                          "kokkuvõte")]
+    if subject is not None:  # the others name the subject, in its plain form
+        assert all(t.startswith(subject) or t.endswith(subject) for t in others), others
+    assert all(m.objectives and m.topics and m.assessment for m in syllabus.modules)
+
+
+@pytest.mark.parametrize("topic, first, second", [
+    ("Introduction to data engineering", "Introduction to data engineering",
+     "Foundations of data engineering"),
+    ("Fundamentals of statistics", "Introduction to statistics", "Fundamentals of statistics"),
+    ("Python basics", "Introduction to Python", "Python basics"),
+])
+def test_english_titles_do_not_repeat_the_topics_own_framing(topic, first, second):
+    syllabus, _ = run(offline_generator(), SyllabusRequest(topic, modules=6))
+    titles = [m.title for m in syllabus.modules]
+    assert titles[:2] == [first, second] and len(set(titles)) == 6
+    assert not any("Introduction to Introduction" in t or "of Fundamentals" in t for t in titles)
+
+
+def test_estonian_topics_that_name_no_framing_keep_their_titles():
+    syllabus, _ = run(offline_generator(), SyllabusRequest("masinõpe algajatele", modules=3))
+    assert [m.title for m in syllabus.modules] == [
+        "Sissejuhatus. Masinõpe algajatele", "Masinõpe algajatele: alused", "Lõpuprojekt"]

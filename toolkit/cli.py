@@ -3,8 +3,8 @@
     python -m toolkit catalog info [--db PATH] [--json]
     python -m toolkit catalog import FILE [--db PATH]
     python -m toolkit search "QUERY" [--max-price N] [--min-price N] [--category C] [--json]
-    python -m toolkit chat [--json] [--mode parallel|sequential] [--conversation ID] [--state URL]
-                           MESSAGE
+    python -m toolkit chat [--json | --quiet] [--mode parallel|sequential] [--conversation ID]
+                           [--state URL] MESSAGE
     python -m toolkit syllabus "TOPIC" [--modules N] [--mode sequential|parallel] [--concurrency K]
                                [--backend ...] [--timeout SECONDS] [--json] [--out FILE.md]
 
@@ -155,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[db], help="one turn with the shop assistant")
     chat.add_argument("message", help="what the shopper says, in Estonian or English")
     chat.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    chat.add_argument("--quiet", action="store_true",
+                      help="leave the timing block out of the transcript")
     chat.add_argument("--backend", choices=list(BACKENDS), default=None,
                       help="who does the thinking (default: $TOOLKIT_BACKEND, else offline)")
     chat.add_argument("--profile", choices=list(PROFILES), default=None,
@@ -193,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(number: int, word: str, many: str | None = None) -> str:
+    """A count and its noun: "1 product", "3 products", "1,200 products"."""
+    return f"{number:,} {word if number == 1 else many or word + 's'}"
+
+
 def _print_info(info: dict[str, Any]) -> None:
     print(f"catalog   {info['path']}")
     print(f"source    {info.get('source', '-')} (imported {info.get('imported_at', '-')})")
@@ -220,10 +227,10 @@ def _print_search(result: SearchResult) -> None:
         print(f"{rank:3}. {badge} {hit.price:8.2f} €  {hit.title}{author}  "
               f"[{hit.product_type or '-'} / {hit.category or '-'}]  id {hit.id}{outside}")
     m = result.metrics
-    print(f"\n{len(result.products)} shown of {m.candidates} candidates · search {m.total_ms:.1f} ms "
-          f"(sql {m.sql_ms:.1f} ms, rerank {m.rerank_ms:.1f} ms) · "
-          f"{m.matched_words}/{m.query_words} words matched · "
-          f"{result.diversity.distinct_authors_top3} authors in the top 3")
+    print(f"\n{len(result.products)} shown of {_count(m.candidates, 'candidate')} · search "
+          f"{m.total_ms:.1f} ms (sql {m.sql_ms:.1f} ms, rerank {m.rerank_ms:.1f} ms) · "
+          f"{m.matched_words} of {_count(m.query_words, 'word')} matched · "
+          f"{_count(result.diversity.distinct_authors_top3, 'author')} in the top 3")
 
 
 def _tokens(call: CallRecord) -> str:
@@ -231,8 +238,10 @@ def _tokens(call: CallRecord) -> str:
     return f"{call.prompt_tokens}+{call.completion_tokens} tokens{estimated}"
 
 
-def _render_event(event: Event) -> None:
-    """A readable transcript: the face shows events, it decides nothing."""
+def _render_event(event: Event, quiet: bool = False) -> None:
+    """A readable transcript: the face shows events, it decides nothing. `quiet` leaves out
+    the timing block."""
+    from toolkit.assistant.answer import price_text
     from toolkit.assistant.events import (
         ErrorEvent,
         IntentEvent,
@@ -247,7 +256,7 @@ def _render_event(event: Event) -> None:
         print(f"[{event.decision}] intent {event.intent} (confidence {event.confidence:.2f}, "
               f"{event.language})")
     elif isinstance(event, SkeletonEvent):
-        print("▒" * 3 + f" loading {event.count} products…")
+        print("▒" * 3 + f" loading {_count(event.count, 'product')}…")
     elif isinstance(event, TextEvent):
         print(event.delta, end="", flush=True)
     elif isinstance(event, ProductsEvent):
@@ -257,13 +266,16 @@ def _render_event(event: Event) -> None:
         for product in event.products:
             badge = "★" if product.in_popular_list else " "
             author = f" — {product.author}" if product.author else ""
-            print(f"  ┃ {badge} {product.title}{author}  {product.price:.2f} €  "
+            price = price_text(product.price, event.metadata.context.language)
+            print(f"  ┃ {badge} {product.title}{author}  {price}  "
                   f"[{product.category or product.product_type or '-'}]")
     elif isinstance(event, SuggestionsEvent):
         print("\n" + "  ".join(f"› {item}" for item in event.items))
     elif isinstance(event, ErrorEvent):
         print(f"\n! {event.message}", file=sys.stderr)
     elif isinstance(event, TimingEvent):
+        if quiet:
+            return
         print(f"\n── timing ({event.mode}, {event.backend}) ──")
         if event.backend_note and (event.backend != "offline" or event.backend_note.startswith("auto")):
             print(f"  backend: {event.backend_note}")
@@ -310,6 +322,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     async def turn() -> bool:
         failed = False
+        open_line = False  # the answer's last line has not ended yet
         async with await Assistant.aopen(args.db or settings.db_path, settings=assistant_settings,
                                          backend=args.backend, state=args.state,
                                          model_settings=_model_settings(args, settings)) as assistant:
@@ -318,7 +331,15 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
                 if args.json:
                     print(event.model_dump_json(), flush=True)
                 else:
-                    _render_event(event)
+                    _render_event(event, quiet=args.quiet)
+                    if event.type == "text":
+                        open_line = True
+                    elif event.type == "suggestions" or (
+                            event.type == "timing" and not args.quiet) or (
+                            event.type == "products" and not event.metadata.refines):
+                        open_line = False  # these print whole lines
+        if open_line:
+            print()
         return not failed
 
     return 0 if asyncio.run(turn()) else 1
@@ -423,12 +444,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "catalog" and args.catalog_command == "import":
         with Catalog.open(db, seed_default=False) as catalog:
             report = catalog.import_file(args.file)
-        print(f"imported {report.rows:,} products from {report.path} in {report.seconds:.1f} s "
-              f"into {catalog.path}; the previous catalog was replaced")
+        print(f"imported {_count(report.rows, 'product')} from {report.path} in "
+              f"{report.seconds:.1f} s into {catalog.path}; the previous catalog was replaced")
         if report.encoding:
             print(f"read as {report.encoding} text, fields separated by {report.delimiter!r}")
         if report.ignored_columns:
-            print(f"ignored columns: {', '.join(report.ignored_columns)}")
+            print(f"ignored {'column' if len(report.ignored_columns) == 1 else 'columns'}: "
+                  f"{', '.join(report.ignored_columns)}")
         return 0
     with Catalog.open(db) as catalog:
         if args.command == "catalog":
@@ -477,6 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ToolkitError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
+        sys.stderr.close()
+        return 0
     except Exception as e:
         # DuckDB finds damage deep in a file only when a query reaches it.
         if "duckdb" not in type(e).__module__:
@@ -484,9 +509,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: the catalog could not be read ({e}); it may be damaged: import the "
               "catalog again, or choose another with --db", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
         return 130
 

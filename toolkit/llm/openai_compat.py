@@ -26,9 +26,11 @@ from toolkit.llm.base import ModelRequest, StreamPart
 from toolkit.llm.chat_completions import response_format, stream_chunks
 
 _openai: Any
-try:  # imported with this module (chosen only for this backend), never inside a timed call:
+# Imported with this module (chosen only for this backend), never inside a timed call: the
+# client would load its resources on first use, ~0.5 s counted against a first-token deadline.
+try:
     import openai as _openai
-    import openai.resources  # the client loads these on first use, ~0.5 s, otherwise in a call
+    import openai.resources  # noqa: F401 - loaded now, see above
 except ImportError:  # the optional extra is not installed
     _openai = None
 

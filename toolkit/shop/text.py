@@ -111,11 +111,36 @@ _EN_MARKERS = STOP_WORDS_EN | {
     "my", "what", "is", "looking", "need", "want", "of", "with", "about", "author", "this"}
 
 
+# Word forms, to break a tie of marker words (a course topic often has none: "Sissejuhatus
+# andmetehnikasse", "Programmeerimise alused"). Estonian: case and derivation endings (on words
+# of 7 letters or more) and letter pairs that English words seldom have; English: letters and
+# letter groups native Estonian words do not use. A word with signs of both counts for neither.
+_ET_ENDINGS = ("sse", "dus", "duse", "tus", "tuse", "lus", "luse", "iline", "ilise", "likud",
+               "lik", "lised", "jad", "jate", "tele", "dele", "ika", "oogia", "ja")
+_ET_WORDS = ("sissejuhatus", "alused", "pohitoed", "pohimoisted", "algajatele", "ajalugu",
+             "edasijoudnutele", "kursus", "eesti", "keel", "keele", "teadus", "opetus")
+_ET_PAIRS = ("aa", "ii", "uu")
+_EN_GROUPS = ("c", "q", "w", "x", "y", "z", "th", "sh", "ph", "gh")
+_EN_ENDINGS = ("ing", "ness", "ment", "ly", "ers", "ful", "less")
+_ET_VERBAL_NOUN = re.compile(r"[aeiou]mi(ne|se)$")  # programmeeri-mine, arvuta-mise
+
+
+def _word_form(word: str) -> int:
+    """+1 for a word that looks Estonian, -1 for one that looks English, else 0 (folded)."""
+    et = (len(word) >= 7 and word.endswith(_ET_ENDINGS)) or word.endswith(_ET_WORDS) \
+        or any(p in word for p in _ET_PAIRS) or bool(_ET_VERBAL_NOUN.search(word))
+    en = any(g in word for g in _EN_GROUPS) or (len(word) > 4 and word.endswith(_EN_ENDINGS))
+    return int(et) - int(en)
+
+
 def detect_language(text: str | None, fallback: Language = "et") -> Literal["et", "en"]:
     """The one language detector: "et" or "en" for a message, a topic or a catalog row.
 
-    Estonian letters decide at once; otherwise the marker words of each language are counted,
-    and a tie (or no words at all) gives `fallback`."""
+    Estonian letters decide at once; otherwise the marker words of each language are counted.
+    A tie (or no words at all) gives `fallback`, unless the words' forms read as Estonian
+    ("Sissejuhatus andmetehnikasse" has no marker word and no õäöü): word forms only ever tip a
+    tie towards Estonian, the shop's first language, so a caller whose fallback is Estonian
+    (messages, catalog rows) gets the same answer as before."""
     default: Literal["et", "en"] = "en" if fallback == "en" else "et"
     found = [fold(w) for w in words(text or "")]
     if not found:
@@ -125,6 +150,8 @@ def detect_language(text: str | None, fallback: Language = "et") -> Literal["et"
     en = sum(w in _EN_MARKERS for w in found)
     et = sum(w in _ET_MARKERS for w in found)
     if en == et:
+        if default == "en" and sum(_word_form(w) for w in found if not w.isdigit()) > 0:
+            return "et"
         return default
     return "en" if en > et else "et"
 

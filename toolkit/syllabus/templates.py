@@ -2,13 +2,18 @@
 
 Twenty module archetypes in a teaching order (introduction first, capstone last), each with
 its own objectives, topics, activities and assessment, so modules never repeat each other.
-English and Estonian; the Estonian sentences put the topic where it needs no inflection.
+English and Estonian; the Estonian sentences put the topic where it needs no inflection. A
+topic that already names a kind of course ("Sissejuhatus andmetehnikasse", "Programmeerimise
+alused", "Introduction to statistics") gives that module its own wording, and the other titles
+the subject alone (see `framing`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
+
+from toolkit.shop.text import fold
 
 # key, (English title, scope), (Estonian title, scope), hours
 ARCHETYPES: list[tuple[str, tuple[str, str], tuple[str, str], float]] = [
@@ -107,6 +112,121 @@ def _fill(text: str, topic: str) -> str:
     return text.replace("{t}", topic).replace("{T}", topic[:1].upper() + topic[1:])
 
 
+# A topic often names its course's kind already: "Sissejuhatus andmetehnikasse", "Programmeerimise
+# alused", "Introduction to statistics". The archetype it names takes the topic as written, and
+# the other titles name the subject alone, so that no title says "Sissejuhatus. Sissejuhatus …"
+# or "Introduction to Introduction to …". Estonian words are matched folded ("pohitoed").
+_ET_LEADING = {"sissejuhatus": "intro", "algkursus": "intro", "alused": "foundations",
+               "pohialused": "foundations", "pohitoed": "foundations", "algtoed": "foundations",
+               "pohimoisted": "concepts"}
+_ET_TRAILING = {**_ET_LEADING, "ajalugu": "history", "eetika": "ethics", "tulevik": "future",
+                "praktikas": "practice"}
+_EN_LEADING = {"introduction to": "intro", "an introduction to": "intro", "intro to": "intro",
+               "foundations of": "foundations", "fundamentals of": "foundations",
+               "basics of": "foundations", "principles of": "foundations",
+               "key concepts of": "concepts", "history of": "history",
+               "the history of": "history", "a history of": "history", "ethics of": "ethics",
+               "the future of": "future", "future of": "future"}
+_EN_TRAILING = {"basics": "foundations", "fundamentals": "foundations", "101": "intro",
+                "in practice": "practice"}
+# Titles for a subject whose plain form is not known (the topic inflects it in a way the rules
+# below do not undo): the Estonian titles without the subject.
+_ET_BARE = {"intro": "Sissejuhatus", "practice": "Praktiline rakendamine"}
+
+
+def _nominative(word: str, case: str) -> str | None:
+    """The plain (nominative) form of the last word of an Estonian subject, from its
+    illative ("andmetehnikasse") or genitive ("programmeerimise"), for the common
+    endings only; None when unsure, and the titles then leave the subject out."""
+    folded = fold(word)
+    if case == "illative":
+        if folded.endswith("usesse"):  # majandusesse -> majandus
+            return word[:-4]
+        if folded.endswith("usse"):  # majandusse, kirjandusse
+            return word[:-2]
+        if not folded.endswith("sse") or len(folded) < 7:
+            return None
+        stem, folded = word[:-3], folded[:-3]  # the genitive, nearly always
+    else:
+        stem = word
+    if folded.endswith("mise"):  # programmeerimise -> programmeerimine
+        return stem[:-2] + "ne"
+    if case == "illative" and folded.endswith("mi"):  # programmeerimi(sse)
+        return stem + "ne"
+    if folded.endswith("use") and case == "genitive":  # majanduse -> majandus
+        return stem[:-1]
+    if folded.endswith(("ia", "ika")):  # keemia, andmetehnika: genitive and nominative alike
+        return stem
+    return None
+
+
+_MARKS = ":,;–—-"
+
+
+def framing(topic: str, language: str) -> tuple[str | None, str | None]:
+    """The archetype the topic's own wording names, and the subject alone in its plain form:
+    ("intro", "andmetehnika") for "Sissejuhatus andmetehnikasse", ("intro", None) where the
+    subject's plain form is not known, (None, topic) for a topic that names no archetype."""
+    text = topic.strip()
+    words = text.split()
+    if len(words) < 2:
+        alone = fold(text.strip(_MARKS + "."))
+        if language == "et" and alone in _ET_TRAILING:  # "Sissejuhatus" and nothing else
+            return _ET_TRAILING[alone], None
+        return None, text
+    if language != "et":
+        lower = text.lower()
+        for phrase, key in sorted(_EN_LEADING.items(), key=lambda item: -len(item[0])):
+            if lower.startswith(phrase + " ") and (subject := text[len(phrase):].strip(_MARKS + " ")):
+                return key, subject
+        for phrase, key in _EN_TRAILING.items():
+            if lower.endswith(" " + phrase) and (subject := text[: -len(phrase)].strip(_MARKS + " ")):
+                return key, subject
+        return None, text
+    first, last = fold(words[0].strip(_MARKS)), fold(words[-1].strip(_MARKS + "."))
+    if first in _ET_LEADING:
+        after = text[len(words[0]):]
+        rest = after.strip(_MARKS + " ")
+        if not rest:
+            return _ET_LEADING[first], None
+        if words[0][-1] in _MARKS or after.lstrip()[:1] in tuple(_MARKS):
+            return _ET_LEADING[first], rest  # "Sissejuhatus: andmetehnika", a plain subject
+        if _ET_LEADING[first] != "intro":  # "Alused …" followed by an inflected word
+            return _ET_LEADING[first], None
+        *before, inflected = rest.split()  # "Sissejuhatus X": X is in the illative
+        plain = _nominative(inflected, "illative")
+        return "intro", " ".join([*before, plain]) if plain else None
+    if last in _ET_TRAILING:
+        before_last = text[: -len(words[-1])]
+        rest = before_last.strip(_MARKS + " ")
+        if not rest:
+            return None, text
+        if _ET_TRAILING[last] == "practice" or before_last.rstrip()[-1:] in tuple(_MARKS):
+            return _ET_TRAILING[last], rest  # "Masinõpe praktikas", "Keemia: alused"
+        *before, inflected = rest.split()  # "X alused": X is in the genitive
+        plain = _nominative(inflected, "genitive")
+        if plain is None and _ET_TRAILING[last] in ("history", "ethics", "future"):
+            return _ET_TRAILING[last], text  # "Eesti ajalugu: alused" says nothing twice
+        return _ET_TRAILING[last], " ".join([*before, plain]) if plain else None
+    return None, text
+
+
+def titles(topic: str, language: str) -> dict[str, tuple[str, str]]:
+    """Every archetype's title and scope for this topic."""
+    named, subject = framing(topic, language)
+    out = {}
+    for key, en, et, _ in ARCHETYPES:
+        title, scope = et if language == "et" else en
+        if key == named:
+            out[key] = (topic[:1].upper() + topic[1:], _fill(scope, subject or topic))
+        elif subject is None:  # Estonian only: the titles without the subject
+            bare = _ET_BARE.get(key) or title.replace("{T}: ", "").replace("{T}", "").strip()
+            out[key] = (bare[:1].upper() + bare[1:], _fill(scope, topic))
+        else:
+            out[key] = (_fill(title, subject), _fill(scope, subject))
+    return out
+
+
 def choose_archetypes(count: int) -> list[str]:
     """`count` archetypes in teaching order: the introduction first, the capstone last."""
     if count == 1:
@@ -116,12 +236,9 @@ def choose_archetypes(count: int) -> list[str]:
 
 
 def outline(topic: str, count: int, language: str) -> dict[str, Any]:
-    by_key = {a[0]: a for a in ARCHETYPES}
-    modules = []
-    for key in choose_archetypes(count):
-        _, en, et, _ = by_key[key]
-        title, scope = et if language == "et" else en
-        modules.append({"title": _fill(title, topic), "scope": _fill(scope, topic)})
+    named = titles(topic, language)
+    modules = [{"title": named[key][0], "scope": named[key][1]}
+               for key in choose_archetypes(count)]
     if language == "et":
         return {"title": f"Kursus: {topic}", "audience": "Algajad ja kesktaseme õppijad",
                 "modules": modules}
@@ -130,8 +247,8 @@ def outline(topic: str, count: int, language: str) -> dict[str, Any]:
 
 
 def _archetype_of(title: str, topic: str, language: str) -> str:
-    for key, en, et, _ in ARCHETYPES:
-        if _fill((et if language == "et" else en)[0], topic) == title:
+    for key, (written, _) in titles(topic, language).items():
+        if written == title:
             return key
     digest = int(hashlib.sha256(title.encode()).hexdigest(), 16)  # a title we did not write
     return ORDER[digest % len(ORDER)]
@@ -141,7 +258,8 @@ def module(topic: str, title: str, scope: str, language: str) -> dict[str, Any]:
     key = _archetype_of(title, topic, language)
     hours = next(a[3] for a in ARCHETYPES if a[0] == key)
     topics_en, topics_et = TOPICS[key]
-    topics = [_fill(t, topic) for t in (topics_et if language == "et" else topics_en)]
+    subject = framing(topic, language)[1] or topic
+    topics = [_fill(t, subject) for t in (topics_et if language == "et" else topics_en)]
     if language == "et":
         return {
             "objectives": [f"Selgitada: {scope}", f"Iseseisvalt läbi töötada: {topics[2]}",

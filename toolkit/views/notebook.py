@@ -8,7 +8,8 @@
 Views only render events: they decide nothing. Streaming updates widget *values* (never
 `print`, `clear_output` or display handles), so a notebook stays clean under nbval, which
 ignores widget views. Every piece of product text is HTML-escaped: a title containing
-`<script>` shows as text.
+`<script>` shows as text. The cards are the Streamlit app's (`toolkit.views.html`), with prices
+written as the answer writes them, in colours that follow the theme (JupyterLab's dark one too).
 
 `run_sync` (from `toolkit.core.aio`) runs a coroutine from code that cannot await;
 `allow_nested_loops()` applies nest-asyncio2 for libraries that insist on `asyncio.run` inside
@@ -43,7 +44,7 @@ from toolkit.syllabus.events import (
     SyllabusTimingEvent,
 )
 from toolkit.views.html import STYLE as _STYLE
-from toolkit.views.html import card_html, skeleton_html, waterfall_html
+from toolkit.views.html import card_html, cards_html, skeleton_html, waterfall_html
 from toolkit.views.html import escape as _e
 from toolkit.views.html import ms as _ms
 from toolkit.views.html import table as _table
@@ -108,8 +109,7 @@ class ChatTurnView(widgets.VBox):
         elif isinstance(event, SkeletonEvent):
             self.cards.value = _STYLE + skeleton_html(event.count)
         elif isinstance(event, ProductsEvent):
-            self.cards.value = (_STYLE + "<div class='tk-cards'>"
-                                + "".join(card_html(p) for p in event.products) + "</div>")
+            self.cards.value = cards_html(event.products, event.metadata.context.language)
         elif isinstance(event, TextEvent):
             self._text += event.delta
             self.answer.value = f"{_STYLE}<div class='tk-answer'>{_e(self._text)}</div>"
@@ -117,7 +117,7 @@ class ChatTurnView(widgets.VBox):
             self.suggestions.value = (_STYLE + "<div class='tk-sugg'>"
                                       + "".join(f"<span>{_e(i)}</span>" for i in event.items) + "</div>")
         elif isinstance(event, ErrorEvent):
-            self.answer.value += f"<div style='color:#b00'>{_e(event.message)}</div>"
+            self.answer.value += f"<div class='tk-out'>{_e(event.message)}</div>"
         elif isinstance(event, TimingEvent):
             self.timing.show_timing(event)
         elif isinstance(event, DoneEvent) and "products" not in {e.type for e in self.events}:
@@ -186,8 +186,10 @@ class SyllabusView(widgets.VBox):
             else:
                 m = event.module
                 topics = "".join(f"<li>{_e(t)}</li>" for t in m.topics[:6])
+                fallback = (f"<div class='tk-fallback'>{_e(m.fallback)}</div>" if m.fallback
+                            else "")
                 body = (f"<b>{m.number}. {_e(m.title)}</b><ul>{topics}</ul>"
-                        f"<div class='tk-price'>{m.estimated_hours:g} h</div>")
+                        f"<div class='tk-price'>{m.estimated_hours:g} h</div>{fallback}")
             self._cards[event.number] = f"<div class='tk-card' style='width:230px'>{body}</div>"
             self.modules.value = (_STYLE + "<div class='tk-cards'>"
                                   + "".join(self._cards[n] for n in sorted(self._cards)) + "</div>")
