@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from toolkit.assistant.answer import AnswerWriter, chunks, safety_preface, search_suggestions
 from toolkit.assistant.context import ContextExtractor, GiftContext, MemoryView
@@ -43,10 +44,18 @@ from toolkit.shop.taxonomy import Taxonomy
 from toolkit.shop.text import detect_language
 
 log = logging.getLogger("toolkit.assistant")
+T = TypeVar("T")
 
 # How much longer than a step's own limit the step is awaited: a model step ends at its
 # deadline and falls back to the rules itself; only a step that ignores the deadline is cut.
 GRACE_S = 0.25
+
+
+async def within(seconds: float, step: Awaitable[T]) -> T:
+    """`step` under a deadline of `seconds` (its model calls end by it and fall back on their
+    own), awaited a little longer; TimeoutError only for a step that ignores the deadline."""
+    with deadline_within(seconds):
+        return await asyncio.wait_for(step, seconds + GRACE_S)
 
 
 @dataclass(frozen=True)
@@ -93,11 +102,7 @@ class Steps:
         limit = self.settings.fast_classifier_timeout_ms / 1000
         language = detect_language(turn.message)
         try:
-            # The deadline lets a model validator fall back on its own; the wait, a little
-            # longer, catches one that does not.
-            with deadline_within(limit):
-                return await asyncio.wait_for(self.validator.validate(turn.message, language),
-                                              limit + GRACE_S)
+            return await within(limit, self.validator.validate(turn.message, language))
         except TimeoutError:
             turn.trace.fallbacks.append(
                 "validate_query: rules (the validator took longer than FAST_CLASSIFIER_TIMEOUT_MS)")
@@ -152,9 +157,7 @@ class Steps:
         limit = self.settings.context_timeout_ms / 1000
         with turn.clock.span("context"):
             try:
-                with deadline_within(limit):
-                    ctx = await asyncio.wait_for(self.extractor.extract(turn.message, view),
-                                                 limit + GRACE_S)
+                ctx = await within(limit, self.extractor.extract(turn.message, view))
             except TimeoutError:
                 if not self.model_backed:
                     raise
