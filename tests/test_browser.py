@@ -266,7 +266,7 @@ def test_urls_planted_in_a_title_an_answer_or_a_message_load_nothing(tmp_path):
                           "category": "Krimi"})
     with fake_ollama(models=["qwen2:1.5b"]) as model:
         model.script(Reply(text=context, when="Extract the shopping context"),
-                     Reply(text=f"Vaata seda: {planted} Head lugemist.", when="Write 3-6"),
+                     Reply(text=f"Vaata seda: {planted} Head lugemist.", when="Write 2-4"),
                      Reply(text='{"is_sensible": true, "confidence": 0.9, "reason": "ok"}'))
         env = {"TOOLKIT_DB": str(db), "TOOLKIT_BACKEND": "ollama", "OLLAMA_HOST": model.url}
         with running_app(env) as url, browser_page() as page:

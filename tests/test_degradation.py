@@ -33,7 +33,7 @@ SETTINGS = AssistantSettings(context_timeout_ms=1500, fast_classifier_timeout_ms
                              turn_timeout_ms=5000, answer_first_token_timeout_ms=1500,
                              answer_stall_timeout_ms=1500)
 CONTEXT_CALL = "Extract the shopping context"
-ANSWER_CALL = "Write 3-6 sentences"
+ANSWER_CALL = "Write 2-4 sentences"
 MODEL_WORDS = "Soovitan soojalt esimest raamatut, sest see on pingeline ja hästi kirjutatud"
 
 
@@ -95,22 +95,23 @@ def test_an_answer_that_stalls_is_finished_by_the_templates(catalog, conversatio
     assert result.text.rstrip().endswith(closing(ctx, result.products))
     if fault == "stall before the first token":
         assert "Soovitan" not in result.text
-        assert all(p.title in result.text for p in result.products)  # the whole template answer
+        assert result.products[0].title in result.text  # the whole template answer
     else:  # what the shopper read stays; the rest joins it, the sentence closed
         assert result.text.count("Soovita") == 1  # the model's words, once
-        assert "… Veel:" in result.text  # the cut sentence closed, the unnamed products named
+        assert "… " in result.text  # the cut sentence closed
 
 
-def test_rest_of_answer_closes_the_sentence_and_names_only_the_products_not_yet_named():
-    from toolkit.assistant.answer import rest_of_answer
+def test_rest_of_answer_closes_the_sentence_and_adds_notes_only_when_nothing_was_named():
+    from toolkit.assistant.answer import product_notes, rest_of_answer
 
     ctx = GiftContext(language="en")
     products = [ProductHit(id="a", title="Dune", price=9.0),
                 ProductHit(id="b", title="Emma", price=7.5)]
     rest = rest_of_answer(ctx, products, "I would start with Dune, which is")
-    assert rest.startswith("… Also:")
-    assert "Emma" in rest and "Dune" not in rest
+    assert rest.startswith("… ") and "Dune" not in rest  # the cards show the rest
     assert rest.endswith(closing(ctx, products))
+    unnamed = rest_of_answer(ctx, products, "What a lovely idea for a gift")
+    assert unnamed == "… " + product_notes(ctx, products) + " " + closing(ctx, products)
     finished = rest_of_answer(ctx, products, "Dune and Emma are both lovely.")
     assert finished == " " + closing(ctx, products)
 

@@ -5,8 +5,10 @@ from toolkit.assistant.answer import (
     display_name,
     preface,
     price_text,
+    product_notes,
 )
 from toolkit.assistant.context import Budget, GiftContext
+from toolkit.shop.search import ProductHit
 
 
 def test_prices_are_written_the_local_way():
@@ -39,3 +41,36 @@ def test_preface_speaks_to_recipient_occasion_and_budget():
 def test_clarifying_question_asks_only_what_is_missing():
     text, suggestions = clarify_reply(GiftContext(recipient="mother", language="en"))
     assert "who" not in text and "occasion" in text and "budget" in text and suggestions
+
+
+def _shelf() -> list[ProductHit]:
+    return [ProductHit(id="a", title="Dune", author="Herbert, Frank", price=14.5, category="Ulme"),
+            ProductHit(id="b", title="Emma", price=6.0, in_popular_list=True),
+            ProductHit(id="c", title="Kevade", price=9.0, in_popular_list=True)]
+
+
+def test_the_answer_complements_the_cards_instead_of_listing_them():
+    products = _shelf()
+    en = product_notes(GiftContext(language="en"), products)
+    assert en.startswith("My first pick is “Dune” by Frank Herbert.")
+    assert "“Emma” is the most affordable." in en  # the one that stands out, by price
+    assert "Kevade" not in en  # the third card is not read out again
+    assert "Prices run from €6.00 to €14.50." in en
+    et = product_notes(GiftContext(language="et"), products)
+    assert "„Dune“" in et and "Kõige soodsam on „Emma“." in et and "6,00 € kuni 14,50 €" in et
+
+
+def test_the_answer_names_a_popular_pick_when_the_first_is_the_cheapest():
+    products = sorted(_shelf(), key=lambda p: p.price)
+    notes = product_notes(GiftContext(language="en"), products)
+    assert notes.startswith("My first pick is “Emma”.")
+    assert "“Kevade” is one of our most popular picks." in notes and "Dune" not in notes
+
+
+def test_a_budget_replaces_the_price_range_and_products_above_it_are_said():
+    products = _shelf()
+    products[0] = products[0].model_copy(update={"outside_budget": True})
+    ctx = GiftContext(language="en", budget=Budget(max=12))
+    notes = product_notes(ctx, products)
+    assert "Prices run" not in notes and "One of them is just above your budget." in notes
+    assert product_notes(ctx, []) == ""

@@ -1,8 +1,9 @@
 """What the assistant says: the offline answer writer, in Estonian and English.
 
-Templates, not a model, but written to be worth reading: the answer names the shown products
-by title and price, speaks to the recipient, occasion and budget, warns when the budget could
-not be met, and ends with follow-ups the assistant itself understands. Estonian answers are
+Templates, not a model, but written to be worth reading: the answer complements the product
+cards shown beside it (a first pick and why, what sets another apart, the price range) rather
+than listing them again, speaks to the recipient, occasion and budget, warns when the budget
+could not be met, and ends with follow-ups the assistant itself understands. Estonian answers are
 wholly Estonian and English ones wholly English (product titles stay as the catalog has them).
 The sentences avoid inflecting catalog names, which Estonian would need.
 
@@ -303,23 +304,44 @@ def safety_preface(ctx: GiftContext, result: SearchResult | None) -> str | None:
     return None
 
 
-def product_lines(ctx: GiftContext, products: list[ProductHit], *, numbered: bool = True) -> str:
+def _quoted(title: str, language: str) -> str:
+    return f"“{title}”" if language == "en" else f"„{title}“"
+
+
+def product_notes(ctx: GiftContext, products: list[ProductHit]) -> str:
+    """What the cards beside the answer do not say. The cards show every title, author and
+    price, so the answer does not list them again: it names a first pick and why, at most one
+    other product that stands out (the most affordable, else a popular one), the price range
+    when no budget frames it, and which products are over the budget."""
+    if not products:
+        return ""
     en = ctx.language == "en"
-    lines = []
-    for i, product in enumerate(products, 1):
-        title = f"“{product.title}”" if en else f"„{product.title}“"
-        author = natural_name(product.author) if product.author else None
-        who = (f" by {author}" if en else f" ({author})") if author else ""
-        price = price_text(product.price, ctx.language)
-        marks = []
-        if product.outside_budget:
-            marks.append("just above the budget" if en else "veidi üle eelarve")
-        if product.in_popular_list:
-            marks.append("a popular pick" if en else "populaarne valik")
-        note = f" ({', '.join(marks)})" if marks else ""
-        number = f"{i}. " if numbered else ""
-        lines.append(f"{number}{title}{who}, {price}{note}. {_about(product, ctx.language)}")
-    return " ".join(lines)
+    first = products[0]
+    author = natural_name(first.author) if first.author else None
+    who = (f" by {author}" if en else f" ({author})") if author else ""
+    parts = [(f"My first pick is {_quoted(first.title, 'en')}{who}. " if en else
+              f"Minu esimene valik on {_quoted(first.title, 'et')}{who}. ")
+             + _about(first, ctx.language)]
+    others = products[1:]
+    cheapest = min(products, key=lambda p: p.price)
+    popular = next((p for p in others if p.in_popular_list), None)
+    if cheapest is not first and cheapest.price < first.price:
+        parts.append(f"{_quoted(cheapest.title, 'en')} is the most affordable." if en else
+                     f"Kõige soodsam on {_quoted(cheapest.title, 'et')}.")
+    elif popular is not None:
+        parts.append(f"{_quoted(popular.title, 'en')} is one of our most popular picks." if en
+                     else f"{_quoted(popular.title, 'et')} on üks meie populaarsemaid valikuid.")
+    prices = sorted({p.price for p in products})
+    if len(prices) > 1 and (ctx.budget is None or ctx.budget.max is None):
+        low, high = price_text(prices[0], ctx.language), price_text(prices[-1], ctx.language)
+        parts.append(f"Prices run from {low} to {high}." if en else
+                     f"Hinnad jäävad vahemikku {low} kuni {high}.")
+    above = sum(p.outside_budget for p in products)
+    if above:
+        parts.append(("One of them is" if above == 1 else f"{above} of them are")
+                     + " just above your budget." if en else
+                     ("Üks neist on" if above == 1 else f"{above} neist on") + " veidi üle eelarve.")
+    return " ".join(parts)
 
 
 def closing(ctx: GiftContext, products: list[ProductHit]) -> str:
@@ -344,13 +366,12 @@ SENTENCE_ENDS = tuple(".!?…:;)\"»“”")
 
 def rest_of_answer(ctx: GiftContext, products: list[ProductHit], written: str) -> str:
     """What the templates add when a model stopped mid-answer: its last sentence closed, the
-    products it had not named yet, and the closing; to follow `written` directly."""
-    en = ctx.language == "en"
+    notes on the products if it had named none of them yet, and the closing; to follow
+    `written` directly."""
     said = written.casefold()
-    missing = [p for p in products if p.title.casefold() not in said]
     parts = []
-    if missing:
-        parts.append(("Also: " if en else "Veel: ") + product_lines(ctx, missing, numbered=False))
+    if not any(p.title.casefold() in said for p in products):
+        parts.append(product_notes(ctx, products))
     parts.append(closing(ctx, products))
     stripped = written.rstrip()
     cut = bool(stripped) and not stripped.endswith(SENTENCE_ENDS)
@@ -390,5 +411,5 @@ class TemplateAnswerWriter:
             yield part
 
     async def body(self, ctx: GiftContext, products: list[ProductHit]) -> AsyncIterator[str]:
-        for part in chunks(" " + product_lines(ctx, products) + " " + closing(ctx, products)):
+        for part in chunks(" " + product_notes(ctx, products) + " " + closing(ctx, products)):
             yield part

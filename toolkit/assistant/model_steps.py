@@ -23,7 +23,7 @@ from toolkit.assistant.answer import (
     TemplateAnswerWriter,
     chunks,
     closing,
-    product_lines,
+    product_notes,
     rest_of_answer,
 )
 from toolkit.assistant.context import Budget, GiftContext, Intent, MemoryView
@@ -210,7 +210,7 @@ class ModelAnswerWriter:
         payload = json.loads(_user_message(request))
         ctx = GiftContext.model_validate(payload["context"])
         products = [ProductHit.model_validate(p) for p in payload["products"]]
-        return product_lines(ctx, products) + " " + closing(ctx, products)
+        return product_notes(ctx, products) + " " + closing(ctx, products)
 
     async def preface(self, ctx: GiftContext) -> AsyncIterator[str]:
         async for part in self.templates.preface(ctx):
@@ -219,9 +219,11 @@ class ModelAnswerWriter:
     def request(self, ctx: GiftContext, products: list[ProductHit]) -> ModelRequest:
         language = "Estonian" if ctx.language == "et" else "English"
         system = (
-            f"You are a book and gift shop assistant. Write 3-6 sentences in {language} only, "
-            "about each product below by its title and price, for the shopper's recipient, "
-            "occasion and budget. Do not invent products or prices.")
+            f"You are a book and gift shop assistant. Write 2-4 sentences in {language} only. "
+            "The shopper already sees a card for each product below (title, author, price): "
+            "do not list them again. Say which one you would pick first and why, for the "
+            "shopper's recipient, occasion and budget, and what sets one other apart. Do not "
+            "invent products or prices.")
         slim = [p.model_dump(include={"id", "title", "author", "price", "category",
                                       "in_popular_list", "outside_budget"}) for p in products]
         payload = {"context": ctx.model_dump(mode="json", include={
