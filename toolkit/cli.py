@@ -59,6 +59,14 @@ def _positive(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    """A share of calls: a number from 0 to 1."""
+    value = _number(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a share from 0 to 1, not {text!r}")
+    return value
+
+
 def _amount(text: str) -> float:
     """A price in EUR: a finite number, 0 or more."""
     value = _number(text)
@@ -135,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = catalog_commands.add_parser(
         "import", parents=[db],
         help="replace the catalog with a CSV or Parquet file (columns: id, title, price required)")
-    imp.add_argument("file", type=Path)
+    imp.add_argument("file", type=Path, help="the CSV or Parquet file to import")
 
     search = commands.add_parser("search", parents=[db], help="search the catalog")
     search.add_argument("query", help="what to look for, in Estonian or English")
@@ -148,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--age", type=_whole(0), help="the reader's or player's age in years")
     search.add_argument("--exclude", action="append", default=[], help="product id to leave out")
     search.add_argument("--sort", choices=["relevance", "price_asc", "price_desc"],
-                        default="relevance")
+                        default="relevance", help="order of the results (default: relevance)")
     search.add_argument("--limit", type=_whole(1), default=10, help="results to show")
     search.add_argument("--json", action="store_true", help="print the result as JSON")
 
@@ -163,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="latency profile of the simulated backend (labelled simulated)")
     chat.add_argument("--time-scale", type=_positive, default=None,
                       help="simulated time scale: 0.1 runs ten times faster")
+    chat.add_argument("--disagreement", type=_share, default=None,
+                      help="share of messages the simulated model reads differently from the "
+                           "rules (0-1; default $SIMULATED_DISAGREEMENT, else 0)")
     chat.add_argument("--mode", choices=["parallel", "sequential"], default=None,
                       help="orchestrator (default: parallel, or $PARALLEL_EXECUTION_ENABLE)")
     chat.add_argument("--conversation", default="cli",
@@ -176,10 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     syllabus.add_argument("topic", help="what the course is about")
     syllabus.add_argument("--modules", type=_module_count, default=8,
                           help="number of modules, 1-20")
-    syllabus.add_argument("--mode", choices=["sequential", "parallel"], default="parallel")
+    syllabus.add_argument("--mode", choices=["sequential", "parallel"], default="parallel",
+                          help="module calls one after another, or several at once (default)")
     syllabus.add_argument("--concurrency", type=_whole(1), default=3,
                           help="module calls at once in parallel mode")
-    syllabus.add_argument("--backend", choices=list(BACKENDS), default=None)
+    syllabus.add_argument("--backend", choices=list(BACKENDS), default=None,
+                          help="who writes it (default: $TOOLKIT_BACKEND, else offline)")
     syllabus.add_argument("--profile", choices=list(PROFILES), default=None,
                           help="latency profile of the simulated backend (labelled simulated)")
     syllabus.add_argument("--time-scale", type=_positive, default=None,
@@ -255,6 +268,9 @@ def _render_event(event: Event, quiet: bool = False) -> None:
     if isinstance(event, IntentEvent):
         print(f"[{event.decision}] intent {event.intent} (confidence {event.confidence:.2f}, "
               f"{event.language})")
+        if event.speculation and event.speculation != "kept":
+            print(f"  early search {event.speculation}: the model read "
+                  f"{'; '.join(event.revisions) or 'it differently'}")
     elif isinstance(event, SkeletonEvent):
         print("▒" * 3 + f" loading {_count(event.count, 'product')}…")
     elif isinstance(event, TextEvent):
@@ -294,6 +310,11 @@ def _render_event(event: Event, quiet: bool = False) -> None:
                    ("total", event.total_ms)]
         print("  " + " · ".join(f"{name} {value:.1f} ms" for name, value in figures
                                 if value is not None))
+        if event.critical_path_ms is not None:
+            print(f"  critical path {event.critical_path_ms:.1f} ms "
+                  f"({' → '.join(event.critical_path)}) · total / critical path "
+                  f"{event.overhead_ratio or 0:.2f} · total / sum of spans "
+                  f"{event.parallel_ratio or 0:.2f}")
         scale = max(event.total_ms, 0.001)
         for span in event.spans:
             start = int(40 * span.start_ms / scale)
@@ -304,7 +325,9 @@ def _render_event(event: Event, quiet: bool = False) -> None:
 def _model_settings(args: argparse.Namespace, settings: Settings) -> ModelSettings:
     """The model settings with --profile and --time-scale applied (validated like the rest)."""
     overrides = {k: v for k, v in (("simulated_profile", args.profile),
-                                   ("time_scale", args.time_scale)) if v is not None}
+                                   ("time_scale", args.time_scale),
+                                   ("simulated_disagreement", getattr(args, "disagreement", None)))
+                 if v is not None}
     return settings.model.replace(**overrides)
 
 
@@ -511,6 +534,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        from toolkit.core import tracing
+
+        tracing.flush()  # a one-shot command delivers its trace (bounded if no one listens)
 
 
 if __name__ == "__main__":

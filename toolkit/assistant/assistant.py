@@ -28,10 +28,12 @@ from toolkit.assistant.rules import RuleContextExtractor
 from toolkit.assistant.steps import Steps
 from toolkit.assistant.turn import Mode, Orchestrator, Turn, TurnResult, TurnSetup
 from toolkit.assistant.validation import QueryValidator, RuleValidator
+from toolkit.core import tracing
 from toolkit.core.aio import run_sync
 from toolkit.core.settings import AssistantSettings, ModelSettings
 from toolkit.llm.backends import Selection, select_backend, selection_for
 from toolkit.llm.base import ModelBackend
+from toolkit.llm.simulated import SimulatedBackend
 from toolkit.shop import nonsense
 from toolkit.shop.catalog import Catalog
 from toolkit.shop.search import known_word_count
@@ -115,6 +117,9 @@ class Assistant:
             warn_after_s=model_settings.warn_after_s, max_retries=model_settings.max_retries,
             cache=CallCache(self.state) if model_settings.cache else None)
         limits = self.settings
+        if isinstance(selection.backend, SimulatedBackend):  # it may read messages differently
+            from toolkit.assistant.disagreement import context_misreading
+            selection.backend.misread("gift_context", context_misreading(self.taxonomy))
         return (
             ModelContextExtractor(client.with_limits(timeout_s=limits.context_timeout_ms / 1000),
                                   rules, self.taxonomy, selection.offline),
@@ -167,6 +172,7 @@ class Assistant:
         return assistant
 
     def close(self) -> None:
+        tracing.flush()  # the traces of its turns leave before the process may end
         if self._owns_state:
             self.state.close()
         if self._owns_catalog:

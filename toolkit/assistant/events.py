@@ -35,6 +35,9 @@ from toolkit.shop.search import (
 )
 
 Decision = Literal["search", "clarify", "conversational", "inquiry", "refine"]
+# What became of a search started on the rules' reading before the model's context came:
+# kept (the same search), replaced (another search), cancelled (not a search after all).
+SpeculationOutcome = Literal["kept", "replaced", "cancelled"]
 
 # The events a user sees; TTFC is measured to the first of them.
 USER_VISIBLE = frozenset({"skeleton", "products", "text"})
@@ -51,6 +54,10 @@ class IntentEvent(FrozenEvent):
     # Set when a skeleton went out on the fast path's word and the model then routed elsewhere:
     # faces drop the skeleton; no products follow.
     revised_from: Decision | None = None
+    # With a model: what its context did to the search started on the rules' reading (None
+    # when none was started), and what it read differently ("category: Krimi -> Luule").
+    speculation: SpeculationOutcome | None = None
+    revisions: list[str] = Field(default_factory=list)
     # Why a turn was refined ("keyboard mashing") or failed before routing ("failed: timeout").
     reason: str | None = None
 
@@ -121,6 +128,15 @@ class TimingEvent(FrozenEvent):
     calls: list[CallRecord] = Field(default_factory=list)  # one record per model call
     fallbacks: list[str] = Field(default_factory=list)  # steps the rules did for a failed model
     speculation: str | None = None  # the speculative search: kept, replaced, or cancelled
+    # The longest chain of spans that waited on each other (toolkit.core.timing.critical_path):
+    # its length (the sum of its spans), its span names; total over it (the orchestrator's
+    # overhead, 1.0 for none) and total over the sum of all spans (below 1.0 when steps
+    # overlapped: what running them side by side saved).
+    critical_path_ms: float | None = None
+    critical_path: list[str] = Field(default_factory=list)
+    span_sum_ms: float | None = None
+    overhead_ratio: float | None = None
+    parallel_ratio: float | None = None
 
 
 class DoneEvent(FrozenEvent):
@@ -147,6 +163,6 @@ def parse_event(data: str | bytes | dict[str, object]) -> Event:
 
 __all__ = [
     "USER_VISIBLE", "Decision", "DoneEvent", "ErrorEvent", "Event", "IntentEvent",
-    "ProductsEvent", "ProductsMetadata", "SearchInfo", "SkeletonEvent", "SuggestionsEvent",
-    "TextEvent", "TimingEvent", "parse_event",
+    "ProductsEvent", "ProductsMetadata", "SearchInfo", "SkeletonEvent", "SpeculationOutcome",
+    "SuggestionsEvent", "TextEvent", "TimingEvent", "parse_event",
 ]

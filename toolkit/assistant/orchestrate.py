@@ -7,6 +7,10 @@ search runs, and memory is saved while the answer ends. `sequential` is the base
 after another. With a model behind the steps, the parallel orchestrator is
 `toolkit.assistant.speculative.parallel_with_model`.
 
+Work that overlaps runs as a task started on the turn's clock (`turn.clock.task`) and is awaited
+with `turn.clock.join`: so each span records what it waited on, and the timing event its
+critical path (`toolkit.core.timing`).
+
 Every turn emits intent -> [skeleton] -> [text, products, text] -> suggestions; the turn handle
 (`toolkit.assistant.turn`) adds timing and done.
 """
@@ -63,16 +67,16 @@ async def parallel(steps: Steps, turn: TurnIO) -> None:
     if routed.decision != "search":
         return await answer_without_search(steps, turn, routed, state)
     await turn.emit(SkeletonEvent(count=CARDS))
-    search = asyncio.create_task(steps.search(turn, plan_search(routed.ctx, state)))
+    search = turn.clock.task(steps.search(turn, plan_search(routed.ctx, state)))
     await steps.stream_answer(turn, steps.writer.preface(routed.ctx))  # while the search runs
-    found = await search
+    found = await turn.clock.join(search)
     if not found.shown:
         return await no_results(steps, turn, routed, state, found)
     await steps.send_cards(turn, routed, found)
-    save = asyncio.create_task(steps.save(turn, state, routed, found))  # while the answer ends
+    save = turn.clock.task(steps.save(turn, state, routed, found))  # while the answer ends
     await steps.stream_answer(turn, steps.writer.body(routed.ctx, found.shown))
     await steps.suggest(turn, search_suggestions(routed.ctx, found.shown))
-    await save
+    await turn.clock.join(save)
 
 
 # -- the beginning and the endings every orchestrator shares -----------------------------------
@@ -81,14 +85,17 @@ async def parallel(steps: Steps, turn: TurnIO) -> None:
 async def validated_memory(steps: Steps, turn: TurnIO, *, alongside: bool) -> ConversationState | None:
     """Steps 0 and 1: the conversation's memory, loaded beside validation (`alongside`) or
     after it; None when the message was nonsense and the turn has been refined already."""
-    memory = asyncio.create_task(steps.load_memory(turn)) if alongside else None
+    memory = turn.clock.task(steps.load_memory(turn)) if alongside else None
     verdict = await steps.validate(turn)
     if verdict.status == "nonsense":
         if memory is not None:
             memory.cancel()
         await refine(steps, turn, verdict)
         return None
-    return await memory if memory is not None else await steps.load_memory(turn)
+    if memory is None:
+        return await steps.load_memory(turn)
+    loaded: ConversationState = await turn.clock.join(memory)
+    return loaded
 
 
 async def refine(steps: Steps, turn: TurnIO, verdict: Verdict) -> None:
@@ -115,9 +122,9 @@ async def answer_without_search(steps: Steps, turn: TurnIO, routed: Routed,
         shown = [product] if product else []
     else:
         text, suggestions = conversational_reply(ctx)
-    save = asyncio.create_task(steps.save(turn, state, routed, shown=shown))
+    save = turn.clock.task(steps.save(turn, state, routed, shown=shown))
     await steps.say(turn, text, suggestions)
-    await save
+    await turn.clock.join(save)
 
 
 async def no_results(steps: Steps, turn: TurnIO, routed: Routed, state: ConversationState,

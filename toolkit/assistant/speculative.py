@@ -8,8 +8,12 @@ the answer is written into a buffer. When the model's context arrives:
 
 - same search, same answer          -> both kept (the products are ready at context + ~0 ms)
 - same search, different answer     -> the search kept, the buffered answer cancelled
-- a different search                -> both cancelled, the model's search runs
+- a different search                -> both cancelled, the model's search runs (replaced)
 - not a search at all               -> both cancelled, the intent says the skeleton is revised
+                                       (`revised_from="search"`) and no products follow
+
+The intent event says which (`speculation`: kept, replaced, cancelled) and what the model read
+differently from the rules (`revisions`, e.g. "category: Krimi -> Luule").
 
 Cards come twice: `early` as soon as they are final, and again (`refines`) after the answer,
 with the answer's model calls in their metadata. The trace says what happened to the
@@ -23,54 +27,59 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from toolkit.assistant.answer import search_suggestions
-from toolkit.assistant.context import GiftContext
-from toolkit.assistant.events import SkeletonEvent, TextEvent
+from toolkit.assistant.context import Budget, GiftContext
+from toolkit.assistant.events import SkeletonEvent, SpeculationOutcome, TextEvent
 from toolkit.assistant.memory import ConversationState
 from toolkit.assistant.orchestrate import answer_without_search, no_results, validated_memory
 from toolkit.assistant.search import CARDS, Found, SearchPlan, plan_search
-from toolkit.assistant.steps import Steps
+from toolkit.assistant.steps import Routed, Steps
 from toolkit.assistant.turn import TurnIO
+from toolkit.core.timing import TurnClock
 
 FOLLOW_UPS = ("show_more_products", "cheaper_alternatives", "cheapest")
 SURE = 0.85  # the rules' confidence above which their reading of a search is acted on
+# The parts of a context whose change a shopper would notice, named in the intent's revisions.
+REVISED = ("intent", "product_type", "category", "budget", "age", "recipient", "occasion",
+           "authors")
 
 
 async def parallel_with_model(steps: Steps, turn: TurnIO) -> None:
     state = await validated_memory(steps, turn, alongside=True)
     if state is None:
         return
-    context = asyncio.create_task(steps.understand(turn, state))
+    context = turn.clock.task(steps.understand(turn, state))
     guess = await speculate(steps, turn, state)  # runs while the model extracts the context
-    ctx = await context
+    ctx = await turn.clock.join(context)
     routed = steps.route(turn, ctx, state)
-    await steps.announce(turn, routed, revised=guess is not None and routed.decision != "search")
-    if routed.decision != "search":
+    plan = plan_search(routed.ctx, state) if routed.decision == "search" else None
+    outcome = guess.outcome(plan) if guess is not None else None
+    await steps.announce(turn, routed, speculation=outcome,
+                         revisions=guess.revisions(routed) if guess is not None else [])
+    if plan is None:
         if guess is not None:
             guess.cancel()
             turn.trace.speculation = "cancelled: the model routed elsewhere"
         return await answer_without_search(steps, turn, routed, state)
+    search, answer = None, None
     if guess is None:
         await turn.emit(SkeletonEvent(count=CARDS))
-    plan = plan_search(routed.ctx, state)
-    search, answer = None, None
-    if guess is not None:
-        if guess.plan.same_search(plan):
-            search, turn.trace.speculation = guess.search, "kept: the model's context gives the same search"
-            if guess.same_answer(routed.ctx):
-                answer = guess.answer  # already written, or being written
+    elif outcome == "kept":
+        search, turn.trace.speculation = guess.search, "kept: the model's context gives the same search"
+        if guess.same_answer(routed.ctx):
+            answer = guess.answer  # already written, or being written
         else:
-            guess.search.cancel()
-            turn.trace.speculation = "replaced: the model's context changed the search"
-        if answer is None:
             guess.answer.cancel()
+    else:
+        guess.cancel()
+        turn.trace.speculation = "replaced: the model's context changed the search"
     if search is None:
-        search = asyncio.create_task(steps.search(turn, plan))
+        search = turn.clock.task(steps.search(turn, plan))
     await steps.stream_answer(turn, steps.writer.preface(routed.ctx))  # while the search runs
-    found = await search
+    found = await turn.clock.join(search)
     if not found.shown:
         return await no_results(steps, turn, routed, state, found)
     await steps.send_cards(turn, routed, found, stage="early")
-    save = asyncio.create_task(steps.save(turn, state, routed, found))
+    save = turn.clock.task(steps.save(turn, state, routed, found))
     if answer is not None:  # written already (its span was recorded as it was written)
         async for part in answer:
             await turn.emit(TextEvent(delta=part))
@@ -78,7 +87,7 @@ async def parallel_with_model(steps: Steps, turn: TurnIO) -> None:
         await steps.stream_answer(turn, steps.writer.body(routed.ctx, found.shown))
     await steps.send_cards(turn, routed, found, refines=True)  # with what the answer added
     await steps.suggest(turn, search_suggestions(routed.ctx, found.shown))
-    await save
+    await turn.clock.join(save)
 
 
 @dataclass
@@ -95,9 +104,36 @@ class Speculation:
         keys = ("language", "recipient", "occasion", "budget", "age", "intent", "authors")
         return all(getattr(self.ctx, k) == getattr(final, k) for k in keys)
 
+    def outcome(self, plan: SearchPlan | None) -> SpeculationOutcome:
+        """What the model's search plan (None: not a search) makes of this one."""
+        if plan is None:
+            return "cancelled"
+        return "kept" if self.plan.same_search(plan) else "replaced"
+
+    def revisions(self, final: Routed) -> list[str]:
+        """What the model read differently from the rules, as "field: rules -> model" (for a
+        turn that is no search after all: the decision and the intent)."""
+        searched = final.decision == "search"
+        changed = [] if searched else [f"decision: search -> {final.decision}"]
+        for key in REVISED if searched else ("intent",):
+            before, after = getattr(self.ctx, key), getattr(final.ctx, key)
+            if before != after:
+                changed.append(f"{key}: {_shown(before)} -> {_shown(after)}")
+        return changed
+
     def cancel(self) -> None:
         self.search.cancel()
         self.answer.cancel()
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, Budget):
+        low, high = value.min, value.max
+        return f"{low:g}-{high:g}" if low is not None and high is not None else (
+            f"<= {high:g}" if high is not None else f">= {low:g}" if low is not None else "none")
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
 
 
 def sure(fast: GiftContext, state: ConversationState) -> bool:
@@ -120,24 +156,25 @@ async def speculate(steps: Steps, turn: TurnIO, state: ConversationState) -> Spe
         return None
     await turn.emit(SkeletonEvent(count=CARDS))
     plan = plan_search(fast.ctx, state)
-    search = asyncio.create_task(steps.search(turn, plan))
+    search = turn.clock.task(steps.search(turn, plan))
 
     async def answer() -> AsyncIterator[str]:
-        found = await search
+        found = await turn.clock.join(search)
         if found.shown:
             with turn.clock.span("answer"):
                 async for part in steps.writer.body(fast.ctx, found.shown):
                     yield part
 
-    return Speculation(fast.ctx, plan, search, BufferedStream(answer()))
+    return Speculation(fast.ctx, plan, search, BufferedStream(answer(), turn.clock))
 
 
 class BufferedStream:
     """Runs an async generator now, keeping its parts until someone reads them."""
 
-    def __init__(self, source: AsyncIterator[str]) -> None:
+    def __init__(self, source: AsyncIterator[str], clock: TurnClock) -> None:
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._task = asyncio.create_task(self._fill(source))
+        self._clock = clock
+        self._task = clock.task(self._fill(source))  # its spans: what the reader waited on
 
     async def _fill(self, source: AsyncIterator[str]) -> None:
         try:
@@ -155,4 +192,4 @@ class BufferedStream:
     async def _drain(self) -> AsyncIterator[str]:
         while (part := await self._queue.get()) is not None:
             yield part
-        await self._task  # re-raise what the source raised
+        await self._clock.join(self._task)  # re-raise what the source raised

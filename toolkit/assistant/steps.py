@@ -21,6 +21,7 @@ from toolkit.assistant.events import (
     ProductsEvent,
     ProductsMetadata,
     SearchInfo,
+    SpeculationOutcome,
     SuggestionsEvent,
     TextEvent,
 )
@@ -177,8 +178,11 @@ class Steps:
                             gift_type=self.taxonomy.gift_type)
         return Routed(carried, decided)
 
-    async def announce(self, turn: TurnIO, routed: Routed, *, revised: bool = False) -> None:
-        """The turn's one intent event; `revised` when a skeleton went out before it."""
+    async def announce(self, turn: TurnIO, routed: Routed, *,
+                       speculation: SpeculationOutcome | None = None,
+                       revisions: list[str] | None = None) -> None:
+        """The turn's one intent event; with what became of a search started before it (a
+        cancelled one had sent a skeleton: `revised_from`)."""
         ctx, decided = routed.ctx, routed.route
         self.debug("context", intent=ctx.intent, confidence=ctx.confidence,
                    context=ctx.model_dump(exclude_defaults=True))
@@ -187,7 +191,8 @@ class Steps:
         await turn.emit(IntentEvent(
             intent=ctx.intent, confidence=ctx.confidence, decision=decided.decision,
             signals=decided.signals, context=ctx, language=ctx.language,
-            revised_from="search" if revised else None))
+            revised_from="search" if speculation == "cancelled" else None,
+            speculation=speculation, revisions=revisions or []))
 
     # -- step 4: search -----------------------------------------------------------------
 

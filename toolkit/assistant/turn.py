@@ -31,8 +31,9 @@ from toolkit.assistant.events import (
     TextEvent,
     TimingEvent,
 )
+from toolkit.core import tracing
 from toolkit.core.aio import events_of
-from toolkit.core.timing import TurnClock, deadline_within
+from toolkit.core.timing import TurnClock, critical_path, deadline_within
 from toolkit.llm.base import CURRENT_LOG, CallLog
 from toolkit.shop.search import ProductHit
 
@@ -77,18 +78,27 @@ class TurnTrace:
             self.fallbacks.append(f"gift_context: {ctx.fallback}")
 
     def timing(self, mode: Mode, backend: str, simulated: bool, note: str | None) -> TimingEvent:
+        # A call the orchestrator cancelled (a speculation the model's context replaced) was
+        # dropped, not stood in for: its record says so, the fallbacks do not.
         failed = [f"{r.task}: {r.fallback or 'rules'} ({r.error})" for r in self.calls.records
-                  if r.error]
+                  if r.error and r.error != "cancelled"]
         # A context that fell back because of a failed call is already listed by that call.
         own = [f for f in self.fallbacks
                if not (f.startswith("gift_context") and any(x.startswith("gift_context") for x in failed))]
         clock = self.clock
+        total_ms = round(clock.now_ms(), 3)
+        spans = list(clock.spans)
+        path = critical_path(spans)
         return TimingEvent(
-            ttfc_ms=clock.first_visible_ms, total_ms=round(clock.now_ms(), 3),
-            spans=list(clock.spans), context_ms=clock.duration("context"),
+            ttfc_ms=clock.first_visible_ms, total_ms=total_ms,
+            spans=spans, context_ms=clock.duration("context"),
             search_ms=clock.duration("search"), products_ms=clock.marks.get("products"),
             mode=mode, backend=backend, simulated=simulated, calls=list(self.calls.records),
-            fallbacks=failed + own, speculation=self.speculation, backend_note=note)
+            fallbacks=failed + own, speculation=self.speculation, backend_note=note,
+            critical_path_ms=path.ms if spans else None, critical_path=path.names,
+            span_sum_ms=path.span_sum_ms if spans else None,
+            overhead_ratio=path.overhead_ratio(total_ms),
+            parallel_ratio=path.parallel_ratio(total_ms))
 
 
 @dataclass(frozen=True)
@@ -153,8 +163,10 @@ class Turn:
 
     def _finish(self) -> list[Event]:
         setup = self._setup
-        return [self._trace.timing(setup.mode, setup.backend, setup.simulated, setup.backend_note),
-                DoneEvent()]
+        timing = self._trace.timing(setup.mode, setup.backend, setup.simulated, setup.backend_note)
+        tracing.export_turn(timing, self._trace.clock, conversation_id=self._conversation_id,
+                            message=self._message)
+        return [timing, DoneEvent()]
 
     async def _produce(self, put: Callable[[Event], Awaitable[None]]) -> None:
         trace, gate, key = self._trace, self._gate, self._conversation_id

@@ -1,3 +1,4 @@
-"""The shared pieces: errors, settings, timing, the DuckDB migrations seam and asyncio helpers.
+"""The shared pieces: errors, settings, timing, the DuckDB migrations seam, asyncio helpers, and
+the export of traces (OpenTelemetry, when asked).
 
 Nothing here imports any other part of the toolkit."""

@@ -125,6 +125,16 @@ class ModelSettings(_FromEnvironment):
         "offline", validation_alias="SIMULATED_BACKEND")
     # 0.01 runs a hundred times faster than the profile.
     time_scale: float = Field(1.0, gt=0, validation_alias="SIMULATED_TIME_SCALE")
+    # The share of context extractions the simulated model reads differently from the rules
+    # (toolkit.assistant.disagreement); 0 agrees always: the speculation's best case.
+    simulated_disagreement: float = Field(0.0, ge=0, le=1,
+                                          validation_alias="SIMULATED_DISAGREEMENT")
+    # The simulated server's capacity (toolkit.llm.capacity): requests it serves at once (the
+    # rest queue, as past Ollama's OLLAMA_NUM_PARALLEL) and the tokens a second those share, in
+    # the profile's time. Unset, unlimited: every call at full speed, however many at once.
+    simulated_slots: int | None = Field(None, ge=1, validation_alias="SIMULATED_SLOTS")
+    simulated_throughput: float | None = Field(
+        None, gt=0, validation_alias="SIMULATED_THROUGHPUT")
     timeout_s: float = Field(60.0, gt=0, validation_alias="MODEL_TIMEOUT_S")
     # Within that: the wait for the first token (a request queued behind others on a one-slot
     # server waits for them: raise it for such a server), and for each later one.

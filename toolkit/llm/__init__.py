@@ -1,6 +1,6 @@
 """Model backends behind one protocol (`ModelBackend.stream`), and the client that calls them.
 
-    ModelBackend   base.py       ollama.py  groq.py  offline.py  simulated.py
+    ModelBackend   base.py       ollama.py  groq.py  offline.py  simulated.py  capacity.py
     ModelClient    client.py     timeouts, retries, structured output, records, cache.py
     select_backend backends.py   a backend by name, `auto` with its reason
 
@@ -20,7 +20,7 @@ _EXPORTS = {
     "ModelClient": "toolkit.llm.client", "parse_json_model": "toolkit.llm.client",
     "OfflineBackend": "toolkit.llm.offline",
     "PROFILES": "toolkit.llm.simulated", "LatencyProfile": "toolkit.llm.simulated",
-    "SimulatedBackend": "toolkit.llm.simulated",
+    "SimulatedBackend": "toolkit.llm.simulated", "ServerCapacity": "toolkit.llm.capacity",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -61,6 +61,9 @@ if TYPE_CHECKING:
     )
     from toolkit.llm.base import (
         ModelRequest as ModelRequest,
+    )
+    from toolkit.llm.capacity import (
+        ServerCapacity as ServerCapacity,
     )
     from toolkit.llm.client import (
         ModelClient as ModelClient,

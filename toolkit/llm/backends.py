@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from toolkit.core.errors import ToolkitError
 from toolkit.core.settings import ModelSettings
 from toolkit.llm.base import ModelBackend
+from toolkit.llm.capacity import ServerCapacity
 from toolkit.llm.offline import OfflineBackend
 from toolkit.llm.simulated import PROFILES, SimulatedBackend
 
@@ -91,10 +92,13 @@ async def select_backend(name: str | None = None, settings: ModelSettings | None
                                f"one of {', '.join(PROFILES)}")
         inner = offline if settings.simulated_inner == "offline" else (
             await select_backend(settings.simulated_inner, settings)).backend
+        capacity = ServerCapacity(settings.simulated_slots, settings.simulated_throughput)
         return Selection(SimulatedBackend(inner, settings.simulated_profile,
-                                          time_scale=settings.time_scale),
+                                          time_scale=settings.time_scale, capacity=capacity,
+                                          disagreement=settings.simulated_disagreement),
                          offline, f"simulated: {inner.name} answers at the pace of "
-                                  f"{settings.simulated_profile} (x{settings.time_scale:g} time)")
+                                  f"{settings.simulated_profile} (x{settings.time_scale:g} time"
+                                  f"{'' if capacity.unlimited else ', ' + capacity.describe()})")
     from toolkit.llm.ollama import OllamaBackend
 
     ollama_backend = OllamaBackend(settings.ollama_model, settings.ollama_host,

@@ -4,6 +4,11 @@ A profile gives the time to first token, tokens per second, jitter and a failure
 scale shrinks it all so tests and benchmarks run fast (0.01 = a hundred times faster). Records
 of its calls say `simulated`, and so must every view that shows them.
 
+Wrapping the offline rules, it agrees with them always, which flatters whatever relies on that
+agreement. A `disagreement` rate (SIMULATED_DISAGREEMENT) makes that share of the calls for a
+task with a registered misreading answer differently (the assistant registers one for the
+context extraction: `toolkit.assistant.disagreement`), chosen by the seed and the message.
+
 The profiles follow the figures of the reference documents:
 
 | profile | stands for | per call |
@@ -16,13 +21,14 @@ The profiles follow the figures of the reference documents:
 
 from __future__ import annotations
 
-import asyncio
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from toolkit.core.errors import ModelHTTPError
 from toolkit.llm.base import ModelBackend, ModelRequest, StreamPart, TextPart, estimate_tokens
+from toolkit.llm.capacity import ServerCapacity, Service
 
 
 @dataclass(frozen=True)
@@ -51,30 +57,83 @@ PROFILES: dict[str, LatencyProfile] = {
 }
 
 
+# Turns the inner backend's answer (text) into another reading of the same request, drawing
+# any choice from the given generator (seeded per request: reproducible).
+Misreading = Callable[[str, random.Random], str]
+
+
 class SimulatedBackend:
-    """Wraps `inner`; its answers arrive as `profile` would deliver them, times `time_scale`."""
+    """Wraps `inner`; its answers arrive as `profile` would deliver them, times `time_scale`,
+    from a server of finite `capacity` when one is given (see `toolkit.llm.capacity`; by
+    default unlimited: any number of calls at once, each at full speed)."""
 
     simulated = True
 
     def __init__(self, inner: ModelBackend, profile: LatencyProfile | str, *,
-                 time_scale: float = 1.0, seed: int | None = None) -> None:
+                 time_scale: float = 1.0, seed: int | None = None,
+                 capacity: ServerCapacity | None = None, disagreement: float = 0.0) -> None:
         self.inner = inner
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.time_scale = time_scale
         self.name = "simulated"
         self.model = f"{self.profile.name} ({inner.name})"
         self._rng = random.Random(seed)
+        self.capacity = capacity or ServerCapacity()
+        # The share of calls whose answer a registered misreading changes (see `misread`).
+        if not 0.0 <= disagreement <= 1.0:
+            raise ValueError(f"disagreement is a share of calls, 0 to 1, not {disagreement!r}")
+        self.disagreement = disagreement
+        self._disagreement_seed = 0 if seed is None else seed
+        self._misreadings: dict[str, Misreading] = {}
+        self.misread_calls = 0  # answers changed so far
 
     def __repr__(self) -> str:
         return f"SimulatedBackend(profile={self.profile.name!r}, time_scale={self.time_scale}, inner={self.inner!r})"
+
+    # -- disagreement: a model that does not always read a message as the rules do ----------
+
+    def misread(self, task: str, misreading: Misreading) -> None:
+        """On `disagreement` of the calls for `task`, the inner backend's answer is handed to
+        `misreading`, and what it returns is the answer. The assistant registers one for the
+        context extraction (`toolkit.assistant.disagreement`)."""
+        self._misreadings[task] = misreading
+
+    def disagrees(self, request: ModelRequest) -> bool:
+        """Whether this call's answer is misread: decided by the seed and the request's last
+        user message alone, so a run is reproducible and a message is misread in every mode."""
+        if self.disagreement <= 0 or request.task not in self._misreadings:
+            return False
+        return self._draw(request).random() < self.disagreement
+
+    def _draw(self, request: ModelRequest) -> random.Random:
+        said = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        return random.Random(f"{self._disagreement_seed}|{request.task}|{said}")
+
+    def _maybe_misread(self, request: ModelRequest, parts: list[StreamPart]) -> list[StreamPart]:
+        if not self.disagrees(request):
+            return parts
+        rng = self._draw(request)
+        rng.random()  # the draw that decided it
+        answer = "".join(p.text for p in parts if isinstance(p, TextPart))
+        self.misread_calls += 1
+        return [TextPart(self._misreadings[request.task](answer, rng))] + [
+            p for p in parts if not isinstance(p, TextPart)]
 
     def _delay(self, seconds: float) -> float:
         spread = self.profile.jitter * (2 * self._rng.random() - 1)
         return max(0.0, seconds * (1 + spread) * self.time_scale)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamPart]:
-        parts = [part async for part in self.inner.stream(request)]
-        await asyncio.sleep(self._delay(self.profile.ttft_s))
+        # The whole call holds one of the server's slots and runs at its share of the throughput.
+        async with (self.capacity.serve(self.profile.tokens_per_s) as service,
+                    aclosing(self._paced(request, service)) as paced):
+            async for part in paced:
+                yield part
+
+    async def _paced(self, request: ModelRequest,
+                     service: Service) -> AsyncGenerator[StreamPart, None]:
+        parts = self._maybe_misread(request, [part async for part in self.inner.stream(request)])
+        await service.work(self._delay(self.profile.ttft_s))
         if self._rng.random() < self.profile.failure_rate:
             raise ModelHTTPError("simulated failure (503)", 503)
         # Paced by tokens, not by the inner backend's chunking: ~4 tokens a delta.
@@ -90,7 +149,7 @@ class SimulatedBackend:
         for piece in pieces:
             if isinstance(piece, TextPart):
                 if not first:  # the first arrives with the time to first token
-                    await asyncio.sleep(self._delay(stretch * estimate_tokens(piece.text)
-                                                    / self.profile.tokens_per_s))
+                    await service.work(self._delay(stretch * estimate_tokens(piece.text)
+                                                   / self.profile.tokens_per_s))
                 first = False
             yield piece

@@ -8,9 +8,13 @@
 Prompts stay small (about 100-120 tokens; every call records its prompt tokens), and each
 module's prompt carries the whole outline so modules written in parallel do not overlap (as
 Skeleton-of-Thought does). `parallel` runs at most `concurrency` module calls at once; modules
-stream as they complete and the syllabus keeps outline order. A model that returns too many
-modules is cut to the number asked, too few is padded with offline titles, and junk falls back
-to the offline outline, each with a note.
+stream as they complete and the syllabus keeps outline order. Set `concurrency` to the requests
+the model server runs at once (Ollama's `OLLAMA_NUM_PARALLEL`, often 1; Groq or a large server:
+the number of modules): past it the extra calls queue or share the server's throughput, the run
+ends no sooner and late calls may time out (`benchmarks/syllabus_latency.py`, simulated servers
+of 1, 2 and 4 slots: the best speed-up comes at concurrency = capacity). A model that returns
+too many modules is cut to the number asked, too few is padded with offline titles, and junk
+falls back to the offline outline, each with a note.
 
 The run ends within its `timeout_s`, whatever the model does: every call runs under the run's
 deadline (and the client's own first-token, stall and overall limits), the outline may use at
@@ -30,6 +34,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Gener
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from toolkit.core import tracing
 from toolkit.core.aio import events_of, run_sync
 from toolkit.core.errors import ModelError, ModelTimeout, SyllabusError
 from toolkit.core.events import ErrorEvent
@@ -240,11 +245,13 @@ class SyllabusGenerator:
                                           f"{type(e).__name__}: {e}"))
         phases = {f"{name}_ms": clock.duration(name) or 0.0
                   for name in ("outline", "modules", "finalization")}
-        await emit(SyllabusTimingEvent(
+        timing = SyllabusTimingEvent(
             total_ms=round(clock.now_ms(), 3), phases=phases, spans=list(clock.spans),
             calls=list(log.records), mode=request.mode,
             concurrency=request.concurrency if request.mode == "parallel" else 1,
-            backend=self.client.label, simulated=self.client.backend.simulated))
+            backend=self.client.label, simulated=self.client.backend.simulated)
+        tracing.export_syllabus_run(timing, clock, topic=request.topic)
+        await emit(timing)
         await emit(SyllabusDoneEvent(syllabus=syllabus))
 
     async def _write(self, request: SyllabusRequest, clock: TurnClock, emit: Emit) -> Syllabus:
