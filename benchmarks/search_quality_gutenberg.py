@@ -23,7 +23,8 @@ catalog's metadata, and nothing saying which system returned a book or at what r
 `report` scores both systems with the judgments in benchmarks/data/gutenberg_judgments.json
 (grades 0, 1, 2): DCG@10 = sum of (2^grade - 1) / log2(rank + 1), divided by the ideal DCG
 from all judged books of that query. An unjudged book counts as grade 0 and is counted per
-query, so a large count says the pool should be judged again. A query with no relevant judged
+query, so a large count says the pool should be judged again; a judged-only nDCG (unjudged
+books removed from the ranking) is reported beside it as the other bound. A query with no relevant judged
 book has no nDCG and is left out of the means. Means are given for the dev and test splits,
 for all queries, and by query language; the per-query difference is ours - bm25. Results are
 printed and saved to benchmarks/results/search_quality_gutenberg.json.
@@ -220,6 +221,12 @@ def ndcg(ranking: list[str], grades: dict[str, int]) -> float | None:
     return dcg([grades.get(book, 0) for book in ranking]) / ideal
 
 
+def ndcg_judged_only(ranking: list[str], grades: dict[str, int]) -> float | None:
+    """nDCG@10 over the ranking with its unjudged books removed (a condensed list, Sakai 2007):
+    the other bound, when the pool lags a change of ranking. Unjudged-as-0 is the lower one."""
+    return ndcg([book for book in ranking if book in grades], grades)
+
+
 def _mean(values: list[float | None]) -> dict[str, Any]:
     scored = [v for v in values if v is not None]
     return {"mean": round(statistics.fmean(scored), 4) if scored else None, "n": len(scored)}
@@ -246,6 +253,7 @@ def report() -> None:
         for name in SYSTEMS:
             ranking = rankings[name][q["id"]]
             row[name] = {"ndcg10": ndcg(ranking, grades),
+                         "ndcg10_judged_only": ndcg_judged_only(ranking, grades),
                          "unjudged_in_top10": sum(book not in grades for book in ranking),
                          "returned": len(ranking), "top10": ranking}
         ours, bm25 = row["ours"]["ndcg10"], row["bm25"]["ndcg10"]
@@ -272,10 +280,12 @@ def report() -> None:
     }
     summary: dict[str, Any] = {}
     print(f"\n{'group':8} {'n':>3} {'ours':>7} {'bm25':>7} {'diff':>7} {'wins':>4} {'ties':>4} "
-          f"{'losses':>6} {'unjudged o/b':>12}")
+          f"{'losses':>6} {'unjudged o/b':>12} {'judged-only o/b':>16}")
     for group, rows in groups.items():
         scored = [r for r in rows if r["diff"] is not None]
         entry: dict[str, Any] = {name: _mean([r[name]["ndcg10"] for r in rows]) for name in SYSTEMS}
+        for name in SYSTEMS:
+            entry[f"{name}_judged_only"] = _mean([r[name]["ndcg10_judged_only"] for r in rows])
         entry["diff_mean"] = (round(statistics.fmean(r["diff"] for r in scored), 4)
                               if scored else None)
         entry["wins"] = sum(r["diff"] > 1e-9 for r in scored)
@@ -288,7 +298,8 @@ def report() -> None:
         print(f"{group:8} {len(scored):3} {_fmt(entry['ours']['mean'], 7)} "
               f"{_fmt(entry['bm25']['mean'], 7)} {_fmt(entry['diff_mean'], 7)} {entry['wins']:4} "
               f"{entry['ties']:4} {entry['losses']:6} "
-              f"{entry['unjudged_in_top10']['ours']:5}/{entry['unjudged_in_top10']['bm25']}")
+              f"{entry['unjudged_in_top10']['ours']:5}/{entry['unjudged_in_top10']['bm25']:<6} "
+              f"{_fmt(entry['ours_judged_only']['mean'], 7)}/{_fmt(entry['bm25_judged_only']['mean'], 5)}")
 
     method = (json.loads(JUDGMENTS.read_text(encoding="utf-8")).get("method")
               if JUDGMENTS.exists() else None)

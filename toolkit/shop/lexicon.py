@@ -34,6 +34,9 @@ CONCEPTS: tuple[Concept, ...] = (
             ("crime", "detective", "mystery", "thriller", "murder")),
     Concept("fantasy", ("fantaasia", "fantaasiaromaan", "võlur", "draakon"),
             ("fantasy", "wizard", "dragon", "magic")),
+    Concept("horror", ("õudus", "õuduslugu", "õudusromaan", "kummitus", "kummituslugu"),
+            ("horror", "ghost", "gothic", "supernatural", "spooky", "scary")),
+    Concept("adventure", ("seiklus", "seiklusromaan", "seiklusjutt"), ("adventure", "adventures")),
     Concept("scifi", ("ulme", "ulmeromaan", "kosmos"), ("scifi", "science fiction", "space")),
     Concept("cookbook", ("kokaraamat", "kokandus", "retsept", "toit", "köök"),
             ("cookbook", "cooking", "recipe", "recipes", "food", "kitchen")),
@@ -69,6 +72,79 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("strategy", ("strateegia", "strateegiamäng"), ("strategy",)),
     Concept("family_game", ("peremäng", "seltskonnamäng"), ("family game", "party game")),
 )
+
+
+# Exact equivalents across the two languages, one name each way: what a shopper in the other
+# language would call the very same product. They stand in nearly at full weight (the rest of a
+# concept's words are only related: "toy" for "kaisukaru"). An English name is often two words
+# where Estonian writes one compound: the index keeps each listed phrase as one term as well
+# (`toolkit.shop.text.phrase_terms`), so "teddy bear" can match "kaisukaru" as a whole.
+EQUIVALENTS: tuple[tuple[str, str], ...] = (
+    ("kaisukaru", "teddy bear"),
+    ("kaisuloom", "soft toy"),
+    ("lauamäng", "board game"),
+    ("kaardimäng", "card game"),
+    ("peremäng", "family game"),
+    ("mänguasi", "toy"),
+    ("muinasjutt", "fairy tale"),
+    ("kokaraamat", "cookbook"),
+    ("krimiromaan", "crime novel"),
+    ("ulmeromaan", "science fiction"),
+    ("ulme", "science fiction"),
+    ("luule", "poetry"),
+    ("luuletus", "poem"),
+    ("lasteraamat", "children's book"),
+    ("noorteraamat", "young adult"),
+    ("populaarteadus", "popular science"),
+    ("elulugu", "biography"),
+    ("kinkekomplekt", "gift set"),
+    ("kinkekarp", "gift box"),
+    ("lõhnaküünal", "scented candle"),
+    ("küünal", "candle"),
+    ("kruus", "mug"),
+    ("pusle", "jigsaw puzzle"),
+    ("märkmik", "notebook"),
+    ("kalender", "calendar"),
+    ("sulepea", "fountain pen"),
+    ("raamat", "book"),
+    ("romaan", "novel"),
+    ("kingitus", "gift"),
+    ("õudusromaan", "horror novel"),
+    ("kummituslugu", "ghost story"),
+    ("kummitusjutt", "ghost story"),
+    ("seiklusromaan", "adventure novel"),
+)
+
+
+def _key(phrase: str, language: str) -> tuple[str, ...]:
+    """A name's stems; a lone letter is an apostrophe's leftover ("children's")."""
+    return tuple(t for w in words(phrase) if len(w) > 1 and (t := stem(w, language)))
+
+
+@cache
+def _equivalents() -> dict[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The stems of each name -> the other language's names, (phrase, language)."""
+    table: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for et, en in EQUIVALENTS:
+        table.setdefault(_key(et, "et"), []).append((en, "en"))
+        table.setdefault(_key(en, "en"), []).append((et, "et"))
+    return {k: tuple(v) for k, v in table.items() if k}
+
+
+def equivalents(phrase: str, language: str) -> tuple[tuple[str, str], ...]:
+    """The other language's names for exactly this word or phrase ("teddy bear" ->
+    "kaisukaru"), as (phrase, language); empty if the vocabulary has none."""
+    return _equivalents().get(_key(phrase, language), ())
+
+
+@cache
+def index_phrases() -> frozenset[tuple[str, ...]]:
+    """The multi-word names, as stems, that the index also keeps as one term each."""
+    names = [(n, "en") for _, n in EQUIVALENTS] + [(n, "et") for n, _ in EQUIVALENTS]
+    names += [(phrase, language) for concept in CONCEPTS
+              for language, phrases in (("et", concept.et), ("en", concept.en))
+              for phrase in phrases]
+    return frozenset(key for n, language in names if len(key := _key(n, language)) > 1)
 
 
 @cache

@@ -4,8 +4,11 @@ A query (and any hint queries from the conversation) is planned into *term group
 query word, holding every index term that word may mean: its Estonian and English stems, their
 inflected forms in the index (prefix matches a few letters longer or shorter), the parts of a
 compound ("krimiromaanid" -> "krimi" + "romaan") and the words of the same concept in the other
-language ("crime" -> "krimi"). A product scores, per group, its best term's BM25, summed over
-groups, so a word counts once however many of its forms a product contains.
+language ("crime" -> "krimi"), and the other language's name for exactly this thing
+("kaisukaru" -> "teddy bear", matched as one term). A product scores, per group, its best
+term's BM25, summed over groups, so a word counts once however many of its forms a product
+contains; the sum is scaled by the share of the query's words the product matches (a
+coordination factor), so matching more of the distinct words beats repeating one.
 
 The SQL is fixed text; the query's terms, weights and every filter value are bound parameters.
 User text never becomes SQL.
@@ -40,6 +43,7 @@ from toolkit.shop.catalog import Catalog, Row, Vocabulary
 
 HINT_WEIGHT = 0.6  # a hint query (from the conversation) counts less than what the user typed
 CONCEPT_WEIGHT = 0.6  # a word of the same concept ("crime" for "krimi") counts less than the word
+TRANSLATION_WEIGHT = 0.95  # the other language's name for the same thing ("kaisukaru", "teddy bear")
 MAX_QUERY_WORDS = 32  # a pasted essay is cut here, with a warning
 MAX_ALTERNATIVES = 24  # index terms one query word may stand for
 CANDIDATES = 120  # rows fetched for the rerank
@@ -174,6 +178,10 @@ class TermGroup:
     word: str
     weight: float
     alternatives: dict[str, float] = field(default_factory=dict)
+    # The user's words (folded) this group stands for: its own word; for a part of a compound,
+    # the compound ("krimi" stands for "krimiromaanid"); for a phrase of the shop's vocabulary
+    # ("teddy bear"), each of its words. A product covers a word if any group for it matches.
+    covers: tuple[str, ...] = ()
 
     def add(self, term: str, multiplier: float) -> None:
         if multiplier > self.alternatives.get(term, 0.0):
@@ -238,11 +246,27 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
     language: str = analysis.detect_language(" ".join(text for text, _ in queries))
     other = "en" if language == "et" else "et"
     # The other language's reading of each word, if the catalog has that language at all.
-    read_other = not vocab.languages or vocab.has_language(other)
+    bilingual = not vocab.languages or vocab.has_language(other)
+    read_other, other_only_if_missing = bilingual, False
     if vocab.languages and not vocab.has_language(language) and vocab.has_language(other):
         # A short query's language is a guess; a catalog in one language makes its own the
-        # first reading of each word, and the guessed one the second ("Dickensi" -> Dickens).
-        language, other, read_other = other, language, True
+        # first reading of each word, and the guessed one a fallback for a word the first
+        # reading does not find ("Dickensi" -> Dickens), never an addition ("stories" must not
+        # widen to "storm" as an Estonian stem).
+        language, other, read_other, other_only_if_missing = other, language, True, True
+
+    def add_name(group: TermGroup, name: str, name_language: str, multiplier: float) -> None:
+        """A word or a multi-word name of the vocabulary, in the languages the catalog has; a
+        name of several words only as the index's one term for it ("teddy bear" as a whole,
+        never "bear" alone)."""
+        if vocab.languages and not vocab.has_language(name_language):
+            return
+        stems = [t for w in analysis.words(name) if len(w) > 1
+                 and (t := analysis.stem(w, name_language))]
+        if len(stems) == 1:
+            _inflections(vocab, stems[0], multiplier, group, name_language)
+        elif stems and (term := analysis.phrase_term(stems)) in vocab.terms:
+            group.add(term, multiplier)
 
     def widen(group: TermGroup, concept: lexicon.Concept) -> None:
         """The concept's words, in the languages the catalog has. On a catalog in one language,
@@ -250,45 +274,77 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
         catalog: widening "children" to "tale" and "fairy" on an English catalog adds noise."""
         # On a bilingual catalog the user's word may be a false friend ("lastele" -> "last"),
         # so there the concept's words always join.
-        found = any(m >= 0.9 for m in group.alternatives.values()) and not read_other
-        for synonym, synonym_language in lexicon.concept_terms(concept):
-            if not vocab.has_language(synonym_language) and vocab.languages:
-                continue
+        found = any(m >= 0.9 for m in group.alternatives.values()) and not bilingual
+        for synonym, synonym_language in lexicon.concept_terms(concept, split_phrases=False):
             if synonym_language == language and found:
                 continue
-            _inflections(vocab, analysis.stem(synonym, synonym_language), CONCEPT_WEIGHT, group,
-                         synonym_language)
+            add_name(group, synonym, synonym_language, CONCEPT_WEIGHT)
 
-    def plan_word(word: str, weight: float) -> None:
+    def translate(group: TermGroup, name: str) -> None:
+        """The other language's names for exactly this word or phrase, nearly at full weight."""
+        for reading in (language, other):
+            for equivalent, equivalent_language in lexicon.equivalents(name, reading):
+                add_name(group, equivalent, equivalent_language, TRANSLATION_WEIGHT)
+
+    def plan_word(word: str, weight: float, unit: str | None = None) -> None:
         key = analysis.fold(word)
         if key in analysis.STOP_WORDS:
             return
         if key in groups:
             groups[key].weight = max(groups[key].weight, weight)
             return
-        group = TermGroup(word, weight)
+        group = TermGroup(word, weight, covers=(unit or key,))
         readings: dict[str, float] = {language: 1.0}
         if read_other:
             readings[other] = OTHER_LANGUAGE_WEIGHT
         for reading, multiplier in sorted(readings.items(), key=lambda kv: kv[1]):
+            if reading == other and other_only_if_missing:
+                continue
             _inflections(vocab, analysis.stem(word, reading), multiplier, group, reading)
+        if other_only_if_missing and not any(m >= 0.9 for m in group.alternatives.values()):
+            _inflections(vocab, analysis.stem(word, other), OTHER_LANGUAGE_WEIGHT, group, other)
         if not any(m >= 0.9 for m in group.alternatives.values()):
             for reading in readings:
                 parts = _compound_parts(vocab, analysis.stem(word, reading))
                 if parts:
                     for part in parts:
-                        plan_word(part, weight * 0.8)
+                        plan_word(part, weight * 0.8, unit=key)
                     break
+        translate(group, word)
         for concept in lexicon.concepts_for(word):
             widen(group, concept)
         if group.alternatives or key not in groups:
             groups[key] = group
 
+    def plan_phrases(text: str, weight: float) -> None:
+        """A multi-word name of the vocabulary in the query ("teddy bear") is a group of its
+        own, covering its words: the name as one term, its other-language names ("kaisukaru")
+        and its concept's words."""
+        found = analysis.words(text)[:MAX_QUERY_WORDS]
+        names = lexicon.index_phrases()
+        for size in sorted({len(n) for n in names}):
+            for i in range(len(found) - size + 1):
+                window = found[i:i + size]
+                for reading in (language, other):
+                    stems = tuple(analysis.stem(w, reading) for w in window)
+                    if stems not in names and (*stems[:-1], stems[-1].removesuffix("s")) in names:
+                        stems = (*stems[:-1], stems[-1].removesuffix("s"))
+                    if stems not in names:
+                        continue
+                    term = analysis.phrase_term(stems)
+                    group = groups.setdefault(f"{term}:", TermGroup(
+                        " ".join(window), weight, covers=tuple(analysis.fold(w) for w in window)))
+                    if term in vocab.terms:
+                        group.add(term, 1.0)
+                    translate(group, " ".join(window))
+                    for _, concept in lexicon.phrases_in(" ".join(window)):
+                        widen(group, concept)
+                    break
+
     for text, weight in queries:
         for word in analysis.words(text)[:MAX_QUERY_WORDS]:
             plan_word(word, weight)
-        for phrase, concept in lexicon.phrases_in(text):
-            widen(groups.setdefault(phrase, TermGroup(phrase, weight)), concept)
+        plan_phrases(text, weight)
     for group in groups.values():
         best = sorted(group.alternatives.items(),
                       key=lambda kv: (-kv[1], -vocab.terms[kv[0]][1]))[:MAX_ALTERNATIVES]
@@ -298,7 +354,8 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
 
 def known_word_count(catalog: Catalog, text: str) -> int:
     """How many of the text's words the catalog's index knows, in any of their forms."""
-    return sum(1 for group in plan_query(catalog.vocabulary(), [(text, 1.0)]) if group.alternatives)
+    return sum(1 for group in plan_query(catalog.vocabulary(), [(text, 1.0)])
+               if group.alternatives and len(group.covers) <= 1)  # a phrase is not another word
 
 
 # -- SQL -----------------------------------------------------------------------------------------
@@ -363,6 +420,30 @@ def _encode_terms(vocab: Vocabulary, groups: list[TermGroup]) -> str:
     return ",".join(parts)
 
 
+COORDINATION_POWER = 1.0  # how strongly a product matching fewer of the query's words falls
+
+
+def _coverage_sql(groups: list[TermGroup]) -> tuple[str, list[object]]:
+    """The share of the query a product covers, as SQL over the per-group columns `g0`, `g1`...
+
+    BM25 adds its words' scores, so a product can make up for a missing word by repeating
+    another; the coordination factor (the share of the query's words it matches, weighted by
+    each word's weight) makes one that matches more of the query's distinct words rank above one
+    that matches fewer. A phrase group ("teddy bear" -> "kaisukaru") covers its words too.
+    Only group numbers and bound weights enter the text."""
+    units: dict[str, tuple[float, list[int]]] = {}
+    for i, group in enumerate(groups):
+        for unit in group.covers or (analysis.fold(group.word),):
+            weight, members = units.get(unit, (0.0, []))
+            units[unit] = (max(weight, group.weight), [*members, i])
+    if len(units) <= 1:
+        return "1.0", []
+    parts = [f"(CASE WHEN {' OR '.join(f'g{i} > 0' for i in members)} THEN ? ELSE 0 END)"
+             for _, members in units.values()]
+    weights = [weight for weight, _ in units.values()]
+    return f"(({' + '.join(parts)}) / ?)", [*weights, sum(weights)]
+
+
 def _fetch(catalog: Catalog, groups: list[TermGroup], filters: SearchFilters, sort: Sort,
            limit: int) -> list[tuple[Row, float]]:
     """(product, bm25) rows matching the groups and filters; all products if no groups."""
@@ -370,20 +451,27 @@ def _fetch(catalog: Catalog, groups: list[TermGroup], filters: SearchFilters, so
     if groups:
         # One aggregate per group, in a single pass over the postings: a product's score is the
         # sum over groups of its best term in each. (Two nested GROUP BYs cost twice as much.)
-        score = " + ".join(
-            "coalesce(max(q.w * p.tf_part) FILTER (WHERE q.grp = ?), 0)" for _ in groups)
+        per_group = ", ".join(
+            f"coalesce(max(q.w * p.tf_part) FILTER (WHERE q.grp = {g}), 0) AS g{g}"
+            for g in range(len(groups)))
+        total = " + ".join(f"g{g}" for g in range(len(groups)))
+        covered, covered_params = _coverage_sql(groups)
         scored = f"""
             WITH q AS (
                 SELECT t[1]::INTEGER AS termid, t[2]::INTEGER AS grp, t[3]::DOUBLE AS w
                 FROM (SELECT string_split(unnest(string_split(?, ',')), ':') AS t)
             ),
-            scored AS (
-                SELECT p.rid, {score} AS score
+            per_group AS (
+                SELECT p.rid, {per_group}
                 FROM search_postings p JOIN q ON p.termid = q.termid
                 GROUP BY p.rid
+            ),
+            scored AS (
+                SELECT rid, ({total}) * pow({covered}, {COORDINATION_POWER}) AS score
+                FROM per_group
             )
         """
-        head = [_encode_terms(catalog.vocabulary(), groups), *range(len(groups))]
+        head = [_encode_terms(catalog.vocabulary(), groups), *covered_params]
         if where == "true" and sort == "relevance":
             # Nothing to filter on: rank first, then read only the winners' product rows.
             sql = f"""{scored}
@@ -468,7 +556,10 @@ def _rerank(rows: list[tuple[Row, float]], filters: SearchFilters, sort: Sort,
 
 AUTHOR_REPEAT_PENALTY = 0.10  # subtracted per earlier pick by the same author
 WORK_REPEAT_PENALTY = 0.15  # and per earlier pick of the same work (another edition)
-DIVERSITY_FLOOR = 0.90  # no penalty takes a product below this share of its own score
+DIVERSITY_FLOOR = 0.90  # no author penalty takes a product below this share of its own score
+# Another edition of a work already shown adds little to a shelf: it may fall further, below a
+# different product nearly as relevant (a translation's match, at 0.95).
+EDITION_FLOOR = 0.80
 
 
 def _diversify(ranked: list[_Ranked], window: int,
@@ -488,10 +579,11 @@ def _diversify(ranked: list[_Ranked], window: int,
         # Two by one author may stand together; the third is what makes a shelf of one author.
         author_repeats = max(authors.get(r.author_key, 0) - 1, 0) \
             if r.author_key and r.author_key not in named else 0
+        editions = works.get(r.work_key, 0)
         penalised = (r.score - AUTHOR_REPEAT_PENALTY * author_repeats
-                     - WORK_REPEAT_PENALTY * works.get(r.work_key, 0))
+                     - WORK_REPEAT_PENALTY * editions)
         # Diversity reorders comparable matches; it never sinks an exact match below noise.
-        return max(penalised, r.score * DIVERSITY_FLOOR)
+        return max(penalised, r.score * (EDITION_FLOOR if editions else DIVERSITY_FLOOR))
 
     # Lazy greedy: a candidate's adjusted score only falls as picks accumulate, so a popped
     # candidate whose score is still current is the true best (O(n log n), not O(n^2)).

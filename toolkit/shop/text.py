@@ -32,10 +32,12 @@ STOP_WORDS_ET = frozenset(
     soovin sooviksin vajan näita näidata näidake leia leiaks mõnda jaoks kohta alla üle kuni
     umbes eur euro eurot eurost eurone sobiks sobib võiks oleks hea head heal ilus ilusat tore
     toredat
+    armastab armastavale meeldib meeldivad
     """.split()
 )
 STOP_WORDS_EN = frozenset(
-    # Snowball's English stop list, then the words of a shop request.
+    # Snowball's English stop list, then the words of a shop request (including what the
+    # person it is for likes: "someone who loves gardening" is about gardening, not love).
     """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
     she her hers herself it its itself they them their theirs themselves what which who whom
@@ -48,6 +50,7 @@ STOP_WORDS_EN = frozenset(
     someone somebody something anything everything anyone everybody
     please show find looking look want wants like likes need needs give get good nice less
     euro euros eur
+    loves enjoys adores
     """.split()
 )
 
@@ -94,9 +97,36 @@ def terms(text: str | None, language: Language = "et") -> list[str]:
     return [t for w in words(text) if (t := stem(w, language))]
 
 
+def phrase_term(stems: tuple[str, ...] | list[str]) -> str:
+    """One index term for a phrase of the shop's vocabulary: its stems joined ("teddibear")."""
+    return "".join(stems)
+
+
+def phrase_terms(found: list[str]) -> list[str]:
+    """The phrase terms for the shop's multi-word names ("teddy bear", "board game") that a
+    text's terms contain, in order: the index keeps them beside the words, so that a name in
+    one language can match its other-language name as a whole ("kaisukaru")."""
+    from toolkit.shop.lexicon import index_phrases  # the vocabulary builds on this module
+
+    phrases = index_phrases()
+    lengths = sorted({len(p) for p in phrases})
+    out = []
+    for i in range(len(found)):
+        for n in lengths:
+            window = tuple(found[i:i + n])
+            if len(window) == n and window in phrases:
+                out.append(phrase_term(window))
+            elif n == 2 and len(window) == 2 and (window[0], window[1].removesuffix("s")) \
+                    in phrases:
+                out.append(phrase_term((window[0], window[1].removesuffix("s"))))
+    return out
+
+
 def index_text(text: str | None, language: Language = "et") -> str:
-    """A text as the space-separated terms the FTS index is built over."""
-    return " ".join(terms(text, language))
+    """A text as the space-separated terms the FTS index is built over: its terms, then the
+    phrase terms of the shop's multi-word names it contains."""
+    found = terms(text, language)
+    return " ".join(found + phrase_terms(found))
 
 
 # Words that mark a language (folded). Function words first, then the shop's everyday words,
