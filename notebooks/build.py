@@ -1,11 +1,13 @@
 """Writes the notebooks' cells and executes them, so the committed outputs are real.
 
-    python notebooks/build.py            # all notebooks
-    python notebooks/build.py 03         # the ones whose name starts with 03
+    .venv/bin/python notebooks/build.py          # all notebooks
+    .venv/bin/python notebooks/build.py 03       # the ones whose name starts with 03
 
 Edit the cells here, not in the .ipynb files. Outputs come from executing each notebook top to
 bottom in a fresh kernel (the offline backend unless TOOLKIT_NOTEBOOK_BACKEND says otherwise);
-tests/test_notebooks.py then re-runs them under nbval and compares the outputs.
+`.venv/bin/python -m pytest notebooks` then re-runs them under nbval and compares the outputs
+(volatile figures through notebooks/sanitize.cfg), and tests/test_notebook_static.py renders
+them without a kernel or a network, as GitHub and nbviewer do, and looks at them in Chromium.
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 IGNORE = "# NBVAL_IGNORE_OUTPUT\n"
+# Every view closes its widgets when its run ends and leaves its final state as HTML
+# (toolkit.views.notebook), so no widget state is saved, and a widget output is saved as JupyterLab
+# saves the view of a closed widget: with an empty model id, which a live frontend hides and a
+# static reader (nbconvert, nbviewer) passes over for the output's text/html.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 SETUP = '''import os, tempfile
 from pathlib import Path
@@ -38,14 +45,16 @@ NOTEBOOKS: dict[str, list[tuple[str, str]]] = {
 assistant = Assistant.open(WORK / "shop.duckdb", backend=BACKEND,
                            model_settings=ModelSettings(cache=True))
 assistant.backend'''),
-        ("md", "A view first (it fills in as the events arrive), then the turn."),
+        ("md", "A view of the turn fills in as the events arrive. When the turn is done it "
+               "leaves its final state as HTML in place of the live widgets, so the notebook "
+               "reads the same on GitHub or nbviewer, without a kernel."),
         ("code", '''from toolkit.views.notebook import ChatTurnView
 
 view = ChatTurnView("krimiromaanid alla 20 euro")
-view'''),
-        ("code", '''events = await view.consume(assistant.stream("krimiromaanid alla 20 euro",
-                                            conversation_id="quickstart"))
-[e.type for e in events if e.type != "text"]'''),
+display(view)
+events = await view.consume(assistant.stream("krimiromaanid alla 20 euro",
+                                            conversation_id="quickstart"))'''),
+        ("code", '''[e.type for e in events if e.type != "text"]'''),
         ("md", "The intent event carries the decision and the signals behind it:"),
         ("code", '''intent = events[0] if events[0].type == "intent" else next(e for e in events if e.type == "intent")
 intent.decision, intent.intent, {k: v for k, v in intent.signals.items() if v}'''),
@@ -77,8 +86,8 @@ assistant.backend'''),
         ("code", '''from toolkit.views.notebook import CompareView
 
 compare = CompareView()
-compare'''),
-        ("code", '''results = await compare.run(assistant, "krimiromaanid alla 20 euro")
+display(compare)
+results = await compare.run(assistant, "krimiromaanid alla 20 euro")
 for mode, t in results.items():
     print(f"{mode:10} TTFC {t.ttfc_ms:7.1f} ms · products at {t.products_ms:7.1f} ms · total {t.total_ms:7.1f} ms")'''),
         ("md", "Where the time went, step by step (parallel spans overlap):"),
@@ -100,9 +109,12 @@ for mode in ("sequential", "parallel"):
     print(f"{mode:10} median TTFC {statistics.median(r['ttfc_ms'] for r in mine):7.1f} ms · "
           f"median total {statistics.median(r['total_ms'] for r in mine):7.1f} ms")'''),
         ("code", IGNORE + '''import altair as alt, pandas as pd
+from toolkit.views.charts import enable_static_charts
+enable_static_charts()  # each chart carries an SVG beside its spec: it draws without a CDN
 alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
     x=alt.X("total_ms:Q", title="whole turn, ms (simulated latency)"), y=alt.Y("mode:N"),
-    row=alt.Row("message:N"), color="mode:N").properties(height=40)'''),
+    row=alt.Row("message:N", header=alt.Header(labelAngle=0, labelAlign="left"), title=None),
+    color="mode:N").properties(height=40)'''),
     ],
     "03_search_and_memory": [
         ("md", "# Search and memory\n\nThe catalog is a DuckDB file with a full-text index over "
@@ -155,10 +167,10 @@ from toolkit.llm import ModelClient, OfflineBackend, SimulatedBackend
 from toolkit.views.notebook import SyllabusView
 from toolkit.syllabus import SyllabusGenerator, SyllabusRequest
 
-generator = SyllabusGenerator.for_backend(BACKEND)
-view = SyllabusView()
-view'''),
-        ("code", '''syllabus = None
+generator = SyllabusGenerator.for_backend(BACKEND)'''),
+        ("code", '''view = SyllabusView()
+display(view)
+syllabus = None
 async for event in generator.run(SyllabusRequest("andmeteadus", modules=6, language="et")):
     view.render(event)
     if event.type == "done":
@@ -184,6 +196,8 @@ for k, mode in [(1, "sequential"), (1, "parallel"), (2, "parallel"), (3, "parall
 for row in sweep:
     print(f"{row['mode']:10} k={row['k']}  {row['wall_ms']:7.1f} ms  ({row['rounds']} rounds of module calls)")'''),
         ("code", IGNORE + '''import altair as alt, pandas as pd
+from toolkit.views.charts import enable_static_charts
+enable_static_charts()  # each chart carries an SVG beside its spec: it draws without a CDN
 alt.Chart(pd.DataFrame(sweep)).mark_line(point=True).encode(
     x=alt.X("k:O", title="concurrency"), y=alt.Y("wall_ms:Q", title="wall time, ms (simulated, x0.005)"),
     color="mode:N")'''),
@@ -273,8 +287,12 @@ def build(name: str, cells: list[tuple[str, str]]) -> Path:
     notebook.cells = [nbformat.v4.new_markdown_cell(src) if kind == "md" else
                       nbformat.v4.new_code_cell(src) for kind, src in cells]
     path = HERE / f"{name}.ipynb"
-    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={
-        "metadata": {"path": str(HERE)}}).execute()
+    NotebookClient(notebook, timeout=600, kernel_name="python3", store_widget_state=False,
+                   resources={"metadata": {"path": str(HERE)}}).execute()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if WIDGET_VIEW in output.get("data", {}):
+                output["data"][WIDGET_VIEW]["model_id"] = ""
     nbformat.write(notebook, path)
     return path
 

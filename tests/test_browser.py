@@ -305,3 +305,61 @@ def test_the_syllabus_stays_when_it_is_downloaded(app_url):
         assert page.get_by_text("Masinõpe algajatele: alused").count() == modules >= 1
         assert page.locator("[data-testid='stVerticalBlockBorderWrapper']").count() == before
         assert page.get_by_role("button", name="Download Markdown").count() == 1
+
+
+# The assistant's replies (not its greeting, which is a chat message too).
+ASSISTANT = ("[data-testid='stChatMessage']:has([data-testid='stChatMessageAvatarAssistant'])"
+             ":not(:has(.tk-welcome))")
+USER = "[data-testid='stChatMessage']:has([data-testid='stChatMessageAvatarUser'])"
+SLOW = {"TOOLKIT_BACKEND": "simulated", "SIMULATED_PROFILE": "groq-llama3-8b",
+        "SIMULATED_TIME_SCALE": "1.0"}  # an 8B model's pace: ~1 s before the model has read
+
+
+def test_a_message_sent_mid_stream_is_queued_and_no_reply_is_lost(tmp_path):
+    """The second message is sent while the first answer is still being written: both
+    messages stay, each gets its own reply, in order, and the wait is visible throughout."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_app({"TOOLKIT_DB": str(tmp_path / "e2e.duckdb"), **SLOW}) as url, \
+            browser_page() as page:
+        page.goto(url, wait_until="domcontentloaded")
+        send(page, "krimiromaanid alla 20 euro")
+        page.locator(f"{ASSISTANT} .tk-status").first.wait_for(timeout=30_000)
+        send(page, "näita veel")  # the first turn has not ended
+        page.locator(f"{USER}").nth(1).wait_for(timeout=30_000)
+        assert page.locator(f"{ASSISTANT}").count() == 2  # the second turn shows its wait
+        page.wait_for_function(
+            f"() => document.querySelectorAll(\"{ASSISTANT} summary\").length >= 2"
+            " && [...document.querySelectorAll(\"summary\")].filter("
+            "s => s.textContent.includes('First visible')).length >= 2", timeout=90_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "e2e-mid-stream.png"), full_page=True)
+        users = page.locator(f"{USER} .tk-answer").all_inner_texts()
+        replies = page.locator(ASSISTANT)
+        cards = [replies.nth(i).locator(".tk-card:not(.tk-skeleton) b").all_inner_texts()
+                 for i in range(replies.count())]
+        answers = [replies.nth(i).locator(".tk-answer").inner_text() for i in range(2)]
+    assert [u.strip() for u in users] == ["krimiromaanid alla 20 euro", "näita veel"]
+    assert len(cards) == 2 and all(len(c) == 3 for c in cards)
+    assert not set(cards[0]) & set(cards[1])  # "show more": the second reply is the next three
+    assert all(a.strip() for a in answers)
+
+
+def test_stop_ends_the_answer_visibly_and_new_conversation_starts_over(tmp_path):
+    with running_app({"TOOLKIT_DB": str(tmp_path / "e2e.duckdb"), **SLOW}) as url, \
+            browser_page() as page:
+        page.goto(url, wait_until="domcontentloaded")
+        send(page, "kingitus emale sünnipäevaks")
+        page.locator(f"{ASSISTANT} .tk-status").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Stopped").first.wait_for(timeout=30_000)
+        assert page.get_by_role("button", name="Stop").is_disabled()
+        send(page, "lauamängud perele")  # the conversation goes on after a stop
+        page.locator(f"{ASSISTANT}").nth(1).locator(
+            ".tk-card:not(.tk-skeleton)").first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="New conversation").click()
+        page.wait_for_function(
+            f"() => document.querySelectorAll(\"{ASSISTANT}\").length === 0", timeout=30_000)
+        send(page, "näita veel")  # nothing to show more of in a new conversation
+        page.locator(f"{ASSISTANT} summary").first.wait_for(timeout=60_000)
+        page.get_by_text("First visible").first.wait_for(timeout=60_000)
+        assert page.locator(USER).count() == 1

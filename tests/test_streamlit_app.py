@@ -31,16 +31,20 @@ def markdown(app: AppTest) -> str:
     return "\n".join(m.value for m in app.markdown)
 
 
+def last_turn(app: AppTest) -> dict:
+    """The last assistant turn as the page drew it (the app keeps the drawn form)."""
+    return [m for m in app.session_state["messages"] if m["role"] == "assistant"][-1]["turn"]
+
+
 def test_chat_searches_and_remembers(app):
     app.chat_input[0].set_value("krimiromaanid alla 20 euro").run()
     assert not app.exception
     text = markdown(app)
     assert "tk-card" in text and "Kõik mahuvad eelarvesse" in text
-    assert any("decision: **search**" in c.value for c in app.caption)
-    first = [m for m in app.session_state["messages"] if m["role"] == "assistant"][-1]
-    shown = {p.id for p in first["products"]}
+    assert "decision: <b>search</b>" in text
+    shown = {p.id for p in last_turn(app)["products"]}
     app.chat_input[0].set_value("näita veel").run()
-    more = [m for m in app.session_state["messages"] if m["role"] == "assistant"][-1]
+    more = last_turn(app)
     assert more["products"] and not shown & {p.id for p in more["products"]}
     assert any(e.label.startswith("First visible") and "from message received" in e.label
                for e in app.expander)
@@ -221,3 +225,14 @@ def test_no_deprecation_warning_is_logged(app, caplog):
               if "deprecat" in f"{r.name} {r.getMessage()}".lower()]
     assert logged == []
     assert [str(w.message) for w in caught if "deprecat" in str(w.message).lower()] == []
+
+
+def test_new_conversation_forgets_the_history_and_stop_is_off_when_nothing_runs(app):
+    assert app.button(key="stop").disabled  # nothing is being written
+    app.chat_input[0].set_value("krimiromaanid alla 20 euro").run()
+    first = app.session_state["conversation"]
+    assert last_turn(app)["products"] and app.button(key="stop").disabled  # ended
+    app.button(key="new").click().run()
+    assert not app.exception
+    assert app.session_state["messages"] == [] and app.session_state["conversation"] != first
+    assert "tk-card" not in markdown(app)

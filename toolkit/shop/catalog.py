@@ -379,7 +379,10 @@ class Catalog:
         A catalog that fits the cache is read whole on first use (one scan, a few ms for the
         default catalog); a larger one reads the rows it misses through the rid index."""
         with self._lock:
-            missing = [rid for rid in rids if rid not in self._rows]
+            # The rows found are held here, not only in the cache: reading the misses into a
+            # full cache evicts its oldest rows, which may be some of these.
+            found = {rid: self._rows[rid] for rid in rids if rid in self._rows}
+            missing = [rid for rid in rids if rid not in found]
             load_all = bool(missing) and not self._rows and \
                 self.vocabulary().num_docs <= ROW_CACHE_SIZE
         if load_all:
@@ -389,6 +392,7 @@ class Catalog:
             with self._lock:
                 for row in rows:
                     self._rows[row[0]] = dict(zip(PRODUCT_COLUMNS, row[1:], strict=True))
+                found = {rid: self._rows[rid] for rid in rids if rid in self._rows}
             missing = []
         if missing:
             cols = ", ".join(("rid",) + PRODUCT_COLUMNS)
@@ -401,16 +405,15 @@ class Catalog:
                 ).fetchall()
             with self._lock:
                 for row in rows:
-                    self._rows[row[0]] = dict(zip(PRODUCT_COLUMNS, row[1:], strict=True))
+                    found[row[0]] = self._rows[row[0]] = dict(
+                        zip(PRODUCT_COLUMNS, row[1:], strict=True))
                 while len(self._rows) > ROW_CACHE_SIZE:
                     self._rows.popitem(last=False)
         with self._lock:
-            found = []
-            for rid in rids:
+            for rid in found:
                 if rid in self._rows:
                     self._rows.move_to_end(rid)
-                    found.append(self._rows[rid])
-            return found
+        return [found[rid] for rid in rids if rid in found]
 
     def products_by_id(self, ids: list[str]) -> list[Row]:
         """Products by their ids, in the order asked; unknown ids are skipped."""
@@ -918,3 +921,57 @@ def _build_index(cur: duckdb.DuckDBPyConnection) -> None:
         ORDER BY termid, rid
         """
     )
+
+
+# -- what a face shows of a catalog and of an import ------------------------------------------
+
+PREVIEW_ROWS = 5  # the products a summary shows, in the file's order
+
+
+@dataclass(frozen=True)
+class CatalogSummary:
+    """What a person checks before using a catalog: where it came from, its counts, and its
+    first products as the file had them."""
+
+    path: str
+    source: str | None
+    imported_at: str | None
+    products: int
+    languages: dict[str, int]  # by count, most first; "(none)" for products without one
+    categories: dict[str, int]
+    first_rows: list[Row]
+
+
+def summarize(catalog: Catalog, rows: int = PREVIEW_ROWS) -> CatalogSummary:
+    """The catalog's counts and its first `rows` products (in the order of the imported file)."""
+    with catalog.cursor() as cur:
+        meta = dict(cur.execute("SELECT key, value FROM catalog_meta").fetchall())
+        if not catalog.has_products():
+            return CatalogSummary(catalog.path, meta.get("source"), meta.get("imported_at"), 0,
+                                  {}, {}, [])
+        count: int = cur.execute("SELECT count(*) FROM products").fetchall()[0][0]
+        by_column = {column: dict(cur.execute(
+            f"SELECT coalesce({column}, '(none)'), count(*) FROM products "
+            "GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()) for column in ("language", "category")}
+        first = cur.execute(f"SELECT {', '.join(PRODUCT_COLUMNS)} FROM products ORDER BY rid "
+                            "LIMIT ?", [rows]).fetchall()
+    return CatalogSummary(catalog.path, meta.get("source"), meta.get("imported_at"), count,
+                          by_column["language"], by_column["category"],
+                          [dict(zip(PRODUCT_COLUMNS, row, strict=True)) for row in first])
+
+
+def import_warnings(report: ImportReport) -> list[str]:
+    """What an accepted import did that its author should check: text whose encoding was
+    guessed from a code page (its letters may be wrong), and columns the catalog dropped."""
+    warnings = []
+    if report.encoding in ("cp1257", "cp1252", "latin-1"):
+        names = {"cp1257": "Baltic (cp1257)", "cp1252": "Western (cp1252)",
+                 "latin-1": "Latin-1"}
+        warnings.append(f"the file is not UTF-8: it was read as {names[report.encoding]} text; "
+                        "check that letters such as õ, ä, š and ž look right, or save it as "
+                        "CSV UTF-8")
+    if report.ignored_columns:
+        kept = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+        warnings.append(f"ignored {'column' if len(report.ignored_columns) == 1 else 'columns'}"
+                        f" {', '.join(report.ignored_columns)}: the catalog keeps {kept}")
+    return warnings

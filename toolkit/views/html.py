@@ -48,6 +48,10 @@ STYLE = """
   rgba(128,128,128,.14) 63%);background-size:400% 100%;animation:tk-shimmer 1.4s ease infinite;
   border:none;min-height:200px}
 @keyframes tk-shimmer{0%{background-position:100% 50%}100%{background-position:0 50%}}
+.tk-status{font-family:sans-serif;font-size:13px;opacity:.85;display:flex;align-items:center;gap:8px}
+.tk-status:before{content:"";width:12px;height:12px;border-radius:50%;flex:none;
+  border:2px solid rgba(128,128,128,.35);border-top-color:#4a7bd0;animation:tk-spin .8s linear infinite}
+@keyframes tk-spin{to{transform:rotate(360deg)}}
 .tk-meta{font-family:sans-serif;font-size:12px;opacity:.8}
 .tk-answer{font-family:sans-serif;font-size:14px;line-height:1.45;max-width:720px;
   white-space:pre-line}
@@ -86,7 +90,9 @@ def escape(value: object) -> str:
 
 def escape_markdown(value: object) -> str:
     """Text made safe where Markdown is rendered: no image, no link, no markup from it."""
-    text = html.escape("" if value is None else str(value)).translate(_MARKDOWN)
+    # Quotes build nothing once < is escaped; escaped, their "&#x27;" would have its "#"
+    # escaped again and show as "&#x27;" (a browser test reads the text).
+    text = html.escape("" if value is None else str(value), quote=False).translate(_MARKDOWN)
     return _AUTOLINK.sub(lambda m: "\u200b".join(g for g in m.groups() if g), text)
 
 
@@ -144,6 +150,11 @@ def cards_html(products: list[ProductHit], language: str = "et", style: bool = T
     """A row of cards, with the style sheet unless the page already has it."""
     return ((STYLE if style else "") + '<div class="tk-cards">'
             + "".join(card_html(p, language) for p in products) + "</div>")
+
+
+def status_html(text: str) -> str:
+    """A line saying what the assistant is doing, with a spinner: the wait made visible."""
+    return f"<div class='tk-status'>{escape(text)}</div>"
 
 
 def skeleton_html(count: int) -> str:
