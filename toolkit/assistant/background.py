@@ -98,7 +98,9 @@ class BackgroundTurns:
         return live
 
     def submit(self, make: Callable[[], Coroutine[Any, Any, None]]) -> Future[None]:
-        """Run the coroutine `make()` returns on the background loop."""
+        """Run the coroutine `make()` returns on the background loop. `make` is called there
+        too, so whatever it does before its first await (opening the turn: the catalog check,
+        the language) is off the caller's thread, which has a page to draw."""
         async def run() -> None:
             await make()
         return asyncio.run_coroutine_threadsafe(run(), self._loop)
