@@ -374,26 +374,15 @@ class Catalog:
             self._rows.clear()
 
     def products_by_rid(self, rids: list[int]) -> list[Row]:
-        """Product rows by internal rid, in the order asked, through a bounded cache.
-
-        A catalog that fits the cache is read whole on first use (one scan, a few ms for the
-        default catalog); a larger one reads the rows it misses through the rid index."""
+        """Product rows by internal rid, in the order asked, through a bounded cache that reads
+        only the rows it misses, through the rid index. (Reading a small catalog whole on first
+        use cost a first search 11 ms at 3,200 rows against ~3.5 ms for its candidates; a
+        one-shot CLI search is always a first search.)"""
         with self._lock:
             # The rows found are held here, not only in the cache: reading the misses into a
             # full cache evicts its oldest rows, which may be some of these.
             found = {rid: self._rows[rid] for rid in rids if rid in self._rows}
             missing = [rid for rid in rids if rid not in found]
-            load_all = bool(missing) and not self._rows and \
-                self.vocabulary().num_docs <= ROW_CACHE_SIZE
-        if load_all:
-            cols = ", ".join(("rid",) + PRODUCT_COLUMNS)
-            with self.cursor() as cur:
-                rows = cur.execute(f"SELECT {cols} FROM products").fetchall()
-            with self._lock:
-                for row in rows:
-                    self._rows[row[0]] = dict(zip(PRODUCT_COLUMNS, row[1:], strict=True))
-                found = {rid: self._rows[rid] for rid in rids if rid in self._rows}
-            missing = []
         if missing:
             cols = ", ".join(("rid",) + PRODUCT_COLUMNS)
             # One placeholder per rid: DuckDB answers an IN list of parameters from the ART
