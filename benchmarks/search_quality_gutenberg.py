@@ -73,7 +73,7 @@ def _sql_path(path: Path) -> str:
 
 
 def make_shop_file(folder: Path) -> Path:
-    """The Gutenberg catalog as a shop file, exactly as tests/test_eval_catalog.py makes it."""
+    """The Gutenberg catalog as a shop file (tests/test_eval_catalog.py uses it too)."""
     shop_file = folder / "gutenberg.parquet"
     duckdb.execute(
         """

@@ -6,12 +6,19 @@ subjects as description); import and search must then behave on data they were n
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import duckdb
 import pytest
 from conftest import EVAL_DATA
 
 from toolkit.shop.catalog import Catalog
 from toolkit.shop.search import SearchFilters, search_products
+
+# The held-out benchmark makes the shop file and scores the queries; the tests use the same code.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import search_quality_gutenberg as held_out  # noqa: E402
 
 GUTENBERG = EVAL_DATA / "gutenberg_books.parquet"
 
@@ -24,18 +31,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def gutenberg(tmp_path_factory) -> Catalog:
     folder = tmp_path_factory.mktemp("gutenberg")
-    shop_file = folder / "gutenberg.parquet"
-    duckdb.execute(
-        """
-        COPY (
-            SELECT gutenberg_id AS id, title, authors AS author, subjects AS description,
-                   split_part(categories, ';', 1) AS category, 'Books' AS product_type, language,
-                   round(3 + (gutenberg_id % 40) + 0.99, 2) AS price,
-                   gutenberg_id % 17 = 0 AS in_popular_list
-            FROM read_parquet(?)
-        ) TO '""" + str(shop_file).replace("'", "''") + "' (FORMAT parquet)",
-        [str(GUTENBERG)],
-    )
+    shop_file = held_out.make_shop_file(folder)
     catalog = Catalog.open(folder / "shop.duckdb", seed_default=False)
     catalog.import_file(shop_file)
     yield catalog
@@ -108,12 +104,6 @@ HELD_OUT_KNOWN_LOSSES = {"q11", "q31"}  # "westerns", "tragedies": test split, l
 
 def test_held_out_ndcg_is_above_the_floor_and_above_plain_bm25():
     import statistics
-    import sys
-    from pathlib import Path
-
-    benchmarks = Path(__file__).resolve().parent.parent / "benchmarks"
-    sys.path.insert(0, str(benchmarks))
-    import search_quality_gutenberg as held_out
 
     queries = held_out.load_queries()
     judgments = held_out.load_judgments()

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+from streamlit_pages import APP, page, start_app
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("TOOLKIT_DB", str(tmp_path / "app.duckdb"))
-    test = AppTest.from_file(APP, default_timeout=60)
-    test.run()
-    assert not test.exception, test.exception
-    return test
-
-
-def page(app: AppTest, name: str) -> AppTest:
-    app.session_state["page"] = name
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return start_app(tmp_path, monkeypatch)
 
 
 def markdown(app: AppTest) -> str:

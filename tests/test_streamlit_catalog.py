@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit_pages import page, start_app
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "streamlit_app.py")
 
 # Semicolons, prices as an Estonian shop writes them, and a column the catalog does not keep.
 GOOD_CSV = (
@@ -44,18 +44,7 @@ def parquet_bytes() -> bytes:
 
 @pytest.fixture
 def app(tmp_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("TOOLKIT_DB", str(tmp_path / "app.duckdb"))
-    test = AppTest.from_file(APP, default_timeout=60)
-    test.run()
-    assert not test.exception, test.exception
-    return page(test, "catalog")
-
-
-def page(app: AppTest, name: str) -> AppTest:
-    app.session_state["page"] = name
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return page(start_app(tmp_path, monkeypatch), "catalog")
 
 
 def upload(app: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
