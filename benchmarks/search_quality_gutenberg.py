@@ -277,6 +277,9 @@ def report() -> None:
         "et": [r for r in per_query if r["language"] == "et"],
         "test/en": [r for r in per_query if r["split"] == "test" and r["language"] == "en"],
         "test/et": [r for r in per_query if r["split"] == "test" and r["language"] == "et"],
+        "fresh": [r for r in per_query if r["split"] == "fresh"],
+        "fresh/en": [r for r in per_query if r["split"] == "fresh" and r["language"] == "en"],
+        "fresh/et": [r for r in per_query if r["split"] == "fresh" and r["language"] == "et"],
     }
     summary: dict[str, Any] = {}
     print(f"\n{'group':8} {'n':>3} {'ours':>7} {'bm25':>7} {'diff':>7} {'wins':>4} {'ties':>4} "

@@ -95,11 +95,12 @@ def test_ambiguous_category_words_do_not_force_a_filter(gutenberg_assistant):
 
 
 # The held-out figures (benchmarks/search_quality_gutenberg.py, judgments in
-# benchmarks/data/gutenberg_judgments.json, every pooled book judged): ours 0.789, plain DuckDB
-# BM25 0.671 over the 40 scored queries. The floors leave room for noise, not for a
-# regression; a query more than 0.2 below BM25 is listed so that a new one fails.
-HELD_OUT_MEAN_FLOOR = 0.77
-HELD_OUT_KNOWN_LOSSES = {"q11", "q31"}  # "westerns", "tragedies": test split, left unexamined
+# benchmarks/data/gutenberg_judgments.json, every pooled book judged): ours 0.839, plain DuckDB
+# BM25 0.629 over the 79 scored queries; on the 35 fresh ones, written after the other 48 had
+# been worked on and never looked at one by one, 0.879 against 0.656. The floors leave room for
+# noise, not for a regression; no query may fall more than 0.2 below BM25 (the target).
+HELD_OUT_MEAN_FLOOR = 0.80
+FRESH_MEAN_FLOOR = 0.85
 
 
 def test_held_out_ndcg_is_above_the_floor_and_above_plain_bm25():
@@ -111,10 +112,17 @@ def test_held_out_ndcg_is_above_the_floor_and_above_plain_bm25():
     scores = {q["id"]: {name: held_out.ndcg(rankings[name][q["id"]], judgments.get(q["id"], {}))
                         for name in held_out.SYSTEMS} for q in queries}
     scored = {qid: s for qid, s in scores.items() if s["ours"] is not None}
-    ours = statistics.fmean(s["ours"] for s in scored.values())
-    bm25 = statistics.fmean(s["bm25"] for s in scored.values())
-    print(f"\nheld out: ours {ours:.3f}, plain BM25 {bm25:.3f} over {len(scored)} queries")
-    assert len(scored) >= 40
+    fresh = {q["id"] for q in queries if q["split"] == "fresh"} & scored.keys()
+
+    def mean(system: str, ids: set[str]) -> float:
+        return statistics.fmean(scored[qid][system] for qid in ids)
+
+    ours, bm25 = mean("ours", set(scored)), mean("bm25", set(scored))
+    print(f"\nheld out: ours {ours:.3f}, plain BM25 {bm25:.3f} over {len(scored)} queries; "
+          f"fresh {mean('ours', fresh):.3f} / {mean('bm25', fresh):.3f} over {len(fresh)}")
+    assert len(scored) >= 75 and len(fresh) >= 30
     assert ours >= HELD_OUT_MEAN_FLOOR and ours >= bm25 * 1.10  # the target
-    losses = {qid for qid, s in scored.items() if s["ours"] < s["bm25"] - 0.2}
-    assert losses <= HELD_OUT_KNOWN_LOSSES, losses - HELD_OUT_KNOWN_LOSSES
+    assert mean("ours", fresh) >= FRESH_MEAN_FLOOR and mean("ours", fresh) >= mean("bm25", fresh) * 1.10
+    losses = {qid: round(s["ours"] - s["bm25"], 3) for qid, s in scored.items()
+              if s["ours"] < s["bm25"] - 0.2}
+    assert not losses

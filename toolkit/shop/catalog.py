@@ -17,9 +17,14 @@ sorted by term, so a search reads only the rows of its own terms (see `toolkit.s
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
+import functools
 import glob
+import hashlib
+import json
+import logging
 import math
 import os
 import re
@@ -32,6 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +50,10 @@ if TYPE_CHECKING:
 from toolkit.core.db import Migration, apply_migrations
 from toolkit.core.errors import CatalogError, CatalogImportError
 from toolkit.core.settings import DEFAULT_CATALOG_FILE, default_db_path
+from toolkit.shop import morphology
 from toolkit.shop import text as analysis
+
+log = logging.getLogger(__name__)
 
 Row = dict[str, Any]  # a product row as the catalog stores it
 
@@ -57,7 +66,7 @@ PRODUCT_COLUMNS = REQUIRED_COLUMNS[:2] + ("author", "description", "product_type
 # BM25 parameters and the weight of each indexed field (title, author, category, description).
 BM25_K1 = 1.2
 BM25_B = 0.75
-FIELD_WEIGHTS = (2.5, 2.5, 3.0, 1.0)
+FIELD_WEIGHTS = (1.0, 1.0, 1.0, 1.0)
 TRUE_WORDS = frozenset({"true", "t", "1", "yes", "y", "jah", "j", "x"})
 FALSE_WORDS = frozenset({"false", "f", "0", "no", "n", "ei", ""})
 ROW_CACHE_SIZE = 20_000  # product rows kept in memory for search results
@@ -177,16 +186,28 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The index's terms in memory: term -> (termid, document frequency), and sorted terms."""
+    """The index's terms in memory: term -> (termid, document frequency)."""
 
     terms: dict[str, tuple[int, int]]
-    sorted_terms: list[str]
     num_docs: int
     # The share of products in each language ("et", "en", ...) and on the popular list: the
     # search widens a query only into languages the catalog has, and weighs popularity only
     # where some products have it and others not.
     languages: dict[str, float] = field(default_factory=dict)
     popular_share: float = 0.0
+
+    @functools.cached_property
+    def _sorted_terms(self) -> list[str]:  # only for a word nobody knows: sorted on demand
+        return sorted(self.terms)
+
+    def extensions(self, prefix: str, longer_by: int = 3) -> list[str]:
+        """Index terms that extend `prefix` by 1 to `longer_by` letters."""
+        found, i = [], bisect.bisect_left(self._sorted_terms, prefix)
+        while i < len(self._sorted_terms) and self._sorted_terms[i].startswith(prefix):
+            if 0 < len(self._sorted_terms[i]) - len(prefix) <= longer_by:
+                found.append(self._sorted_terms[i])
+            i += 1
+        return found
 
     def has_language(self, language: str) -> bool:
         return self.languages.get(language, 0.0) >= MIN_LANGUAGE_SHARE
@@ -275,7 +296,35 @@ class Catalog:
                     "`python -m toolkit catalog import FILE`."
                 )
             catalog.import_file(DEFAULT_CATALOG_FILE, source="default catalog")
+        elif not empty and catalog.stored_index_version() != index_version():
+            catalog.reindex()
         return catalog
+
+    def stored_index_version(self) -> str | None:
+        """The `index_version()` the catalog was indexed under (None: before it was recorded)."""
+        with self.cursor() as cur:
+            found = cur.execute(
+                "SELECT value FROM catalog_meta WHERE key = 'index_version'").fetchall()
+        return found[0][0] if found else None
+
+    def reindex(self) -> None:
+        """Index the catalog's own products again, under today's analysis: a catalog made by an
+        older version has other keys (Snowball stems where lemmas are now), which queries
+        would not meet. Done as an import of its rows, so other processes switch over as they
+        do after any import; if the file cannot be replaced, the old index is used, with a
+        warning."""
+        with tempfile.TemporaryDirectory(prefix="toolkit-reindex-") as folder:
+            snapshot = Path(folder) / "products.parquet"
+            with self.cursor() as cur:
+                found = cur.execute(
+                    "SELECT value FROM catalog_meta WHERE key = 'source'").fetchall()
+                cur.execute(f"COPY (SELECT {', '.join(PRODUCT_COLUMNS)} FROM products "
+                            f"ORDER BY rid) TO {_sql_text(str(snapshot))} (FORMAT parquet)")
+            try:  # outside the cursor: an import waits for the cursors in use
+                self.import_file(snapshot, source=found[0][0] if found else self.path)
+            except CatalogError as e:
+                log.warning("the catalog %s was indexed by another version and could not be "
+                            "indexed again (%s): searching it may miss matches", self.path, e)
 
     def close(self) -> None:
         self._con.close()
@@ -358,14 +407,15 @@ class Catalog:
                 num_docs = cur.execute(
                     "SELECT num_docs FROM fts_main_product_terms.stats"
                 ).fetchall()[0][0]
-                mix = cur.execute(
-                    "SELECT coalesce(language, ''), count(*), count(*) FILTER (in_popular_list) "
-                    "FROM products GROUP BY ALL").fetchall()
+                stored = dict(cur.execute(
+                    "SELECT key, value FROM catalog_meta WHERE key IN ('language_share', 'popular_share')"
+                ).fetchall())
+                # Stored by the import; a catalog from before that is counted here (a scan).
+                languages, popular_share = (
+                    (json.loads(stored["language_share"]), float(stored["popular_share"]))
+                    if len(stored) == 2 else _product_mix(cur))
             terms = {term: (termid, df) for term, termid, df in rows}
-            total = sum(n for _, n, _ in mix) or 1
-            self._vocabulary = Vocabulary(
-                terms, sorted(terms), num_docs, {lang: n / total for lang, n, _ in mix},
-                sum(popular for _, _, popular in mix) / total)
+            self._vocabulary = Vocabulary(terms, num_docs, languages, popular_share)
         return self._vocabulary
 
     def clear_cache(self) -> None:
@@ -479,6 +529,31 @@ class Catalog:
                             staged.delimiter)
 
 
+def _product_mix(cur: duckdb.DuckDBPyConnection) -> tuple[dict[str, float], float]:
+    """The share of products in each language, and the share on the popular list."""
+    mix = cur.execute(
+        "SELECT coalesce(language, ''), count(*), count(*) FILTER (in_popular_list) "
+        "FROM products GROUP BY ALL").fetchall()
+    total = sum(n for _, n, _ in mix) or 1
+    return ({lang: n / total for lang, n, _ in mix},
+            sum(popular for _, _, popular in mix) / total)
+
+
+@functools.cache
+def index_version() -> str:
+    """What the index's terms and scores depend on: the analysers' versions, the stop words and
+    the vocabulary's multi-word names (both become index terms or their absence), BM25's
+    parameters. A catalog indexed under another version is indexed again when opened."""
+    from toolkit.shop.lexicon import index_phrases  # the vocabulary builds on the analysis
+
+    vocabulary = "\n".join(sorted(analysis.STOP_WORDS)) + "\n" + "\n".join(
+        sorted(" ".join(p) for p in index_phrases()))
+    digest = hashlib.sha256(vocabulary.encode()).hexdigest()[:12]
+    return (f"{morphology.ANALYSER}; pystemmer-{metadata.version('PyStemmer')}; "
+            f"bm25 k1={BM25_K1} b={BM25_B} fields={','.join(map(str, FIELD_WEIGHTS))}; "
+            f"vocabulary {digest}")
+
+
 def _build_file(target: Path, fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
     """Make a catalog file with the schema, let `fill` put products in it, and move it to
     `target` in one step; on any failure nothing at `target` changes."""
@@ -541,10 +616,13 @@ def _import_into(cur: duckdb.DuckDBPyConnection, path: Path, source: str,
         _replace_products(cur, terms)
         _build_index(cur)
         rows: int = cur.execute("SELECT count(*) FROM products").fetchall()[0][0]
+        languages, popular_share = _product_mix(cur)
         cur.executemany(
             "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
             [["source", source], ["imported_at", started.isoformat(timespec="seconds")],
-             ["rows", str(rows)]],
+             ["rows", str(rows)], ["index_version", index_version()],
+             ["language_share", json.dumps(languages, sort_keys=True)],
+             ["popular_share", repr(popular_share)]],
         )
         cur.execute("COMMIT")
     except BaseException as e:
@@ -615,6 +693,11 @@ def _stage(cur: duckdb.DuckDBPyConnection, path: Path) -> _Staged:
     known = set(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
     ignored = [name for name in columns if name.strip().lower() not in known]
     return _Staged(ignored, encoding, delimiter)
+
+
+def _sql_text(text: str) -> str:
+    """A string literal, for the few statements that take no parameter (COPY ... TO)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _quoted(column: str) -> str:

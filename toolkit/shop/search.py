@@ -20,7 +20,6 @@ to be relaxed (nothing within the budget: the closest are shown, marked `outside
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import time
 from collections.abc import Sequence
@@ -189,38 +188,30 @@ class TermGroup:
 
 
 def _inflections(vocab: Vocabulary, stem: str, multiplier: float, group: TermGroup,
-                 language: str = "et") -> None:
-    """Add `stem` and, for Estonian, its inflected forms present in the index: a few letters
-    more or fewer. English needs none beyond its Snowball stem ("book" must not widen to
-    "booker" and "bookmen")."""
+                 language: str = "et", word: str = "") -> None:
+    """Add `stem` if the index has it. Inflected forms need nothing more: the index and the
+    query share lemmas (`toolkit.shop.morphology`). A word whose key the index lacks (a name,
+    a typo) falls back, in Estonian, to the word without a case ending ("Dickensi",
+    "Napoleonist"), keyed in English too (a name is a name in both), and then to index terms
+    that extend it, or it without its last two letters, by a few ("sherlok" -> "sherlock")."""
     if not stem:
         return
     if stem in vocab.terms:
         group.add(stem, multiplier)
-    if len(stem) < 4 or language == "en":
         return
-    if stem[-1] in "aeiu" and stem[:-1] in vocab.terms and len(stem) >= 5:
-        group.add(stem[:-1], multiplier * 0.9)  # a genitive: "Lutsu" -> "Luts", "Krossi" -> "Kross"
-    i = bisect.bisect_left(vocab.sorted_terms, stem)
-    while i < len(vocab.sorted_terms) and vocab.sorted_terms[i].startswith(stem):
-        term = vocab.sorted_terms[i]
-        if term != stem and len(term) - len(stem) <= 3:
-            group.add(term, multiplier * 0.9)
-        i += 1
-    # Shorter forms only for long stems: "kingi" must not fall to the English "king".
-    for cut in range(len(stem) - 1, max(4, len(stem) - 4), -1):
-        if len(stem) >= 6 and stem[:cut] in vocab.terms:
-            group.add(stem[:cut], multiplier * 0.8)
-            break
-    # Sibling forms that differ in the last letters: "manguasju" finds "manguasja".
-    if len(stem) >= 6:
-        root = stem[:-2]
-        i = bisect.bisect_left(vocab.sorted_terms, root)
-        while i < len(vocab.sorted_terms) and vocab.sorted_terms[i].startswith(root):
-            term = vocab.sorted_terms[i]
-            if len(term) <= len(stem) + 1:
-                group.add(term, multiplier * 0.8)
-            i += 1
+    if language == "en" or not word or len(word) < 4:
+        return
+    for base in analysis.without_case_ending(word):
+        for candidate in (base, analysis.stem(base, "en")):
+            if candidate in vocab.terms:
+                group.add(candidate, multiplier * 0.9)
+                return
+    folded = analysis.fold(word)
+    for term in vocab.extensions(folded):
+        group.add(term, multiplier * 0.9)
+    if len(folded) >= 6 and not group.alternatives:  # its last letters mistyped or inflected
+        for term in vocab.extensions(folded[:-2]):
+            group.add(term, multiplier * 0.8)
 
 
 def _compound_parts(vocab: Vocabulary, stem: str) -> list[str] | None:
@@ -300,9 +291,10 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
         for reading, multiplier in sorted(readings.items(), key=lambda kv: kv[1]):
             if reading == other and other_only_if_missing:
                 continue
-            _inflections(vocab, analysis.stem(word, reading), multiplier, group, reading)
+            _inflections(vocab, analysis.stem(word, reading), multiplier, group, reading, word)
         if other_only_if_missing and not any(m >= 0.9 for m in group.alternatives.values()):
-            _inflections(vocab, analysis.stem(word, other), OTHER_LANGUAGE_WEIGHT, group, other)
+            _inflections(vocab, analysis.stem(word, other), OTHER_LANGUAGE_WEIGHT, group, other,
+                         word)
         if not any(m >= 0.9 for m in group.alternatives.values()):
             for reading in readings:
                 parts = _compound_parts(vocab, analysis.stem(word, reading))
@@ -345,11 +337,37 @@ def plan_query(vocab: Vocabulary, queries: Sequence[tuple[str, float]]) -> list[
         for word in analysis.words(text)[:MAX_QUERY_WORDS]:
             plan_word(word, weight)
         plan_phrases(text, weight)
+    _count_each_term_once(list(groups.values()))
     for group in groups.values():
         best = sorted(group.alternatives.items(),
                       key=lambda kv: (-kv[1], -vocab.terms[kv[0]][1]))[:MAX_ALTERNATIVES]
         group.alternatives = dict(best)
     return list(groups.values())
+
+
+def _count_each_term_once(groups: list[TermGroup]) -> None:
+    """Keep a widened term from scoring for two of the query's words.
+
+    A term the user typed for one word does not also stand in, widened, for another: in
+    "muinasjutud lastele" the children's concept would otherwise let "laps" (for "lastele")
+    cover "muinasjutud" too, and every toy "for children" would match the whole query. And a
+    phrase's group shares its words with their own groups: a widened term in both ("plush" for
+    "teddy" and for "teddy bear") stays only where it weighs more (the phrase on a tie), or a
+    plush fox would outscore the Estonian name of a teddy bear."""
+    typed = {term for group in groups for term, m in group.alternatives.items() if m >= 0.9}
+    for group in groups:
+        own = {term for term, m in group.alternatives.items() if m >= 0.9}
+        group.alternatives = {term: m for term, m in group.alternatives.items()
+                              if m >= 0.9 or term not in typed - own}
+    for phrase in (g for g in groups if len(g.covers) > 1):
+        for group in groups:
+            if group is phrase or not set(group.covers) <= set(phrase.covers):
+                continue
+            for term in set(group.alternatives) & set(phrase.alternatives):
+                if group.alternatives[term] > phrase.alternatives[term]:
+                    del phrase.alternatives[term]
+                else:
+                    del group.alternatives[term]
 
 
 def known_word_count(catalog: Catalog, text: str) -> int:

@@ -1,13 +1,15 @@
 """How product text and query text become search terms.
 
 DuckDB's FTS extension has no Estonian stemmer, so the catalog feeds it text that is already
-analysed here: lower-cased, stop words dropped, each word stemmed with Snowball for the text's
-language (Estonian or English) and then folded to ASCII, so that "Kõrboja" and "korboja" meet.
-Queries go through the same functions, which is what makes the two sides match.
+analysed here: lower-cased, stop words dropped, each word brought to its key (its lemma from
+simplemma's dictionary for Estonian, its Snowball stem for English) and then folded to ASCII,
+so that "Kõrboja" and "korboja" meet. Queries go through the same functions, which is what
+makes the two sides match.
 
 Estonian inflects heavily ("raamat", "raamatud", "raamatut", "raamatule") and compounds freely
-("krimiromaanid"); Snowball brings most forms to one stem, and the search widens the rest
-against the index's own vocabulary (see `toolkit.shop.search`).
+("krimiromaanid"); the lemma brings the forms the dictionary knows to one key, and the search
+widens the rest (names, words it does not know) against the index's own vocabulary (see
+`toolkit.shop.search`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from functools import lru_cache
 from typing import Literal
 
 import Stemmer  # PyStemmer: Snowball's own C library, the same stems as its Python port
+
+from toolkit.shop import morphology
 
 Language = str  # "et" or "en"; anything else is treated as "et", the shop's first language
 
@@ -54,13 +58,20 @@ STOP_WORDS_EN = frozenset(
     """.split()
 )
 
-_STEMMERS = {"et": Stemmer.Stemmer("estonian"), "en": Stemmer.Stemmer("english")}
+_ENGLISH = Stemmer.Stemmer("english")
+# Estonian case endings, longest first, that a name takes after its own letters ("Dickensi",
+# "Napoleonist", "Tolkieniga", "Lutsu"): the dictionary knows words, not names.
+_CASE_ENDINGS = ("isse", "iga", "ile", "ilt", "ina", "iks", "ist", "ita", "sse", "ga", "le",
+                 "lt", "na", "ks", "st", "ta", "id", "s", "l", "t", "d", "i", "u", "e", "a")
 
 
 def fold(text: str) -> str:
     """Lower-case and fold Estonian letters and any other accents to ASCII."""
     if text.isascii():  # most catalog and query text: nothing to normalise or fold
         return text.lower()
+    quick = text.lower().translate(_FOLD)
+    if quick.isascii():  # Estonian letters only, precomposed: what normalising would give
+        return quick
     text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -77,7 +88,8 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: Language = "et") -> str:
-    """The folded Snowball stem of one lower-cased word, or "" for a stop word.
+    """The folded key of one lower-cased word, or "" for a stop word: its lemma for Estonian
+    ("raamatutele" -> "raamat"), its Snowball stem for English ("novels" -> "novel").
 
     Numbers and short words are kept whole: stemming "1984" or "ema" only loses meaning.
     """
@@ -86,8 +98,18 @@ def stem(word: str, language: Language = "et") -> str:
         return ""
     if len(word) <= 3 or word.isdigit():
         return folded
-    stemmer = _STEMMERS.get(language, _STEMMERS["et"])
-    return fold(stemmer.stemWord(word))
+    if language == "en":
+        return fold(_ENGLISH.stemWord(word))
+    # A lemma may hold letters the index splits on ("e-raamat"); an empty one keeps the word.
+    return morphology.key_letters(morphology.lemma(folded)) or folded
+
+
+def without_case_ending(word: str) -> list[str]:
+    """What a name the dictionary does not know may be without an Estonian case ending,
+    folded, longest ending first: "Napoleonist" -> ["napoleon", "napoleoni", ...]."""
+    folded = fold(word)
+    return [folded[:-len(e)] for e in _CASE_ENDINGS
+            if folded.endswith(e) and len(folded) - len(e) >= 4]
 
 
 def terms(text: str | None, language: Language = "et") -> list[str]:
