@@ -177,7 +177,7 @@ def phrases_in(text: str) -> list[tuple[str, Concept]]:
 
 def concepts_for(word: str, *, inflected: bool = False) -> tuple[Concept, ...]:
     """The concepts a single word names, in either language. With `inflected`, also when the
-    stems differ by a few trailing letters (Snowball's "kokaraama" for "kokaraamat")."""
+    keys differ by a few trailing letters: a form the dictionary does not know, or a typo."""
     table = _stem_to_concepts()
     found: list[Concept] = []
     for language in ("et", "en"):
