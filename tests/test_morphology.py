@@ -13,6 +13,7 @@ from test_cli_edges import read_only, toolkit  # noqa: F401 (read_only is a fixt
 
 from toolkit.shop import text as analysis
 from toolkit.shop.catalog import Catalog, connect, index_version
+from toolkit.shop.morphology import ANALYSER
 from toolkit.shop.search import search_products
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,4 +81,5 @@ def test_the_dictionary_is_kept_where_toolkit_cache_says(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "TOOLKIT_CACHE": str(cache)})
     assert done.returncode == 0 and done.stdout.strip() == "kuunal", done.stderr
-    assert [p.name for p in cache.iterdir()] == ["et.dic"]  # nothing half-built left beside it
+    assert [p.name for p in cache.iterdir()] == [ANALYSER]  # a new version builds its own
+    assert [p.name for p in (cache / ANALYSER).iterdir()] == ["et.dic"]  # nothing half-built

@@ -41,9 +41,10 @@ _lemmatizer: Lemmatizer | None = None
 
 
 def cache_folder() -> Path:
-    """Where the trie is kept: $TOOLKIT_CACHE, else $XDG_CACHE_HOME/toolkit (~/.cache/toolkit)."""
+    """Where the trie is kept: a folder named for `ANALYSER` (another simplemma version builds
+    its own) under $TOOLKIT_CACHE, else under $XDG_CACHE_HOME/toolkit (~/.cache/toolkit)."""
     if explicit := os.environ.get("TOOLKIT_CACHE", "").strip():
-        return Path(explicit).expanduser()
+        return Path(explicit).expanduser() / ANALYSER
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
     return Path(base) / "toolkit" / ANALYSER
 
