@@ -1,9 +1,9 @@
 """Product search: BM25 over the catalog's full-text index, structured filters, rerank, diversity.
 
 A query (and any hint queries from the conversation) is planned into *term groups*: one per
-query word, holding every index term that word may mean: its Estonian and English stems, their
-inflected forms in the index (prefix matches a few letters longer or shorter), the parts of a
-compound ("krimiromaanid" -> "krimi" + "romaan") and the words of the same concept in the other
+query word, holding every index term that word may mean: its Estonian lemma and English stem
+(for a name or typo no dictionary knows: the word without a case ending, or index terms that
+extend it), the parts of a compound ("krimiromaanid" -> "krimi" + "romaan") and the words of the same concept in the other
 language ("crime" -> "krimi"), and the other language's name for exactly this thing
 ("kaisukaru" -> "teddy bear", matched as one term). A product scores, per group, its best
 term's BM25, summed over groups, so a word counts once however many of its forms a product
