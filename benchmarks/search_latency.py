@@ -66,7 +66,7 @@ import duckdb
 
 from toolkit.core.settings import DEFAULT_CATALOG_FILE
 from toolkit.shop import catalog as catalog_module
-from toolkit.shop import lexicon
+from toolkit.shop import lexicon, vocabulary
 from toolkit.shop import text as analysis
 from toolkit.shop.catalog import BM25_B, BM25_K1, Catalog, Row, load_fts
 from toolkit.shop.search import SearchFilters, search_products
@@ -153,12 +153,13 @@ def _index_code() -> list[bytes]:
     catalog stale (the text analysis and the vocabulary whose phrases it indexes, how an import
     stages, stores and indexes, DuckDB)."""
     parts = [inspect.getsource(analysis).encode(), inspect.getsource(lexicon).encode(),
+             inspect.getsource(vocabulary).encode(), catalog_module.index_version().encode(),
              duckdb.__version__.encode(),
              repr((catalog_module.BM25_K1, catalog_module.BM25_B,
                    catalog_module.FIELD_WEIGHTS)).encode()]
     for function in (catalog_module._stage, catalog_module._clean_text,
                      catalog_module._analysed_terms, catalog_module._replace_products,
-                     catalog_module._build_index):
+                     catalog_module._build_index, catalog_module._import_into):
         parts.append(inspect.getsource(function).encode())
     return parts
 

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit.core.errors import SearchError
+from toolkit.shop import search as search_module
 from toolkit.shop.search import SearchFilters, _diversify, _Ranked, budget_fit, search_products
 
 
@@ -209,3 +210,19 @@ def test_any_text_gives_a_valid_result(catalog, text, ceiling):
     assert len(result.products) <= 5
     for p in result.products:
         assert ceiling is None or p.outside_budget or p.price <= ceiling
+
+
+def test_reading_only_the_rows_that_can_be_shown_changes_no_result(catalog, monkeypatch):
+    """Rows are read only for the candidates a rerank could bring into view
+    (`_contenders`); without that pruning every candidate's row is read. The pages must be
+    the same, for every sort and with and without a budget (which widens the rerank's reach)."""
+    queries = [("raamat", {}), ("krimi", {}), ("lauamäng lastele", {"max_price": 30}),
+               ("book", {"min_price": 10, "max_price": 25}), ("fantaasia", {}),
+               ("kingitus emale", {}), ("classics", {}), ("teddy bear", {"max_price": 20})]
+    pruned = [[(p.id, p.score) for p in search_products(catalog, q, f, sort=sort).products]
+              for q, f in queries for sort in ("relevance", "price_asc")]
+    monkeypatch.setattr(search_module, "_contenders", lambda ranked, keep, slack: ranked)
+    whole = [[(p.id, p.score) for p in search_products(catalog, q, f, sort=sort).products]
+             for q, f in queries for sort in ("relevance", "price_asc")]
+    assert pruned == whole
+    assert all(len(page) == 10 for page in whole[:4])
