@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/search_latency.py              # default, 100k and 1M rows
     .venv/bin/python benchmarks/search_latency.py --sizes default 100000 --queries 200
+    .venv/bin/python benchmarks/search_latency.py --sizes gutenberg    # a catalog we did not make
+
+Sizes: "default" (our 3,200 products), a number (that many generated products), "gutenberg"
+(5,000 real books, ../shared/eval-data, mapped as benchmarks/search_quality_gutenberg.py maps
+them: a vocabulary and score spread no generator of ours shaped).
 
 Three systems answer the same queries over the same catalog file:
 
@@ -23,7 +28,7 @@ the same values.
 
 Queries: sampled from the catalog itself with a fixed seed, each one used once: 1-4 words from
 random products' titles, authors, categories and descriptions, Estonian and English products
-in equal shares, some with a typo, some with a word no product has, some with filters. A query
+in equal shares where the catalog has both, some with a typo, some with a word no product has, some with filters. A query
 none of whose words the index knows costs our search no SQL at all, so the figures are also
 given over the queries with a known word ("matched").
 
@@ -78,7 +83,8 @@ CACHE = Path(os.environ.get("TOOLKIT_BENCH_CACHE", "/tmp/toolkit-bench-cache"))
 SEED = 20251122
 LIMIT = 10
 SYSTEMS = ("sql_bm25", "macro_bm25", "search_products")
-TARGET_P50_MS = {"default": 5.0, "100000": 20.0, "1000000": 100.0}
+# The issue's targets at 3k / 100k / 1M products; 5,000 books are held to the 3k one.
+TARGET_P50_MS = {"default": 5.0, "gutenberg": 5.0, "100000": 20.0, "1000000": 100.0}
 TARGET_RATIO = 1.2  # the whole search against the bare SQL BM25
 
 # Plain BM25, term at a time over DuckDB's own FTS tables. `{where}` joins `products pr` for
@@ -170,6 +176,13 @@ def catalog_file(size: str) -> Path:
     code = _index_code()
     if size == "default":
         source, key = DEFAULT_CATALOG_FILE, _digest(DEFAULT_CATALOG_FILE.read_bytes(), *code)
+    elif size == "gutenberg":
+        from search_quality_gutenberg import GUTENBERG, make_shop_file
+
+        if not GUTENBERG.exists():
+            raise SystemExit(f"{GUTENBERG} is absent: the gutenberg size needs ../shared/eval-data")
+        source = make_shop_file(CACHE)
+        key = _digest(source.read_bytes(), *code)
     else:
         source = CACHE / f"catalog-{size}-{_digest(GENERATOR.read_bytes())}.parquet"
         key = _digest(source.name.encode(), *code)
@@ -284,10 +297,11 @@ def sample_queries(db: Path, count: int, seed: int = SEED,
             for language in ("et", "en")}
         columns = ("title", "author", "description", "product_type", "category", "language",
                    "price")
+        languages = [language for language, rids in by_language.items() if rids]
         queries: list[Query] = []
         seen: set[tuple[str, str]] = set()
         while len(queries) < count:
-            pool = by_language["et" if len(queries) % 2 == 0 or not by_language["en"] else "en"]
+            pool = by_language[languages[len(queries) % len(languages)]]
             rid = rng.choice(pool)
             values = con.execute(f"SELECT {', '.join(columns)} FROM products WHERE rid = ?",
                                  [rid]).fetchone()
