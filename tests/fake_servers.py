@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 @dataclass
@@ -248,15 +249,11 @@ class _OpenAIHandler(_Handler):
         self._stream(reply, lines, "text/event-stream")
 
 
-class FakeServer:
-    """A running fake on a free localhost port; `script` what it answers, read `requests`."""
+class LocalServer:
+    """An HTTP server on a free localhost port, served from a thread while in a `with`."""
 
-    def __init__(self, handler: type[_Handler], models: list[str] | None = None,
-                 api_key: str | None = None) -> None:
-        self._server = _Server(("127.0.0.1", 0), handler)
-        self._server.state = _State()
-        self._server.models = models or ["qwen2:1.5b"]
-        self._server.api_key = api_key
+    def __init__(self, server: ThreadingHTTPServer) -> None:
+        self._server = server
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -264,22 +261,35 @@ class FakeServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    @property
-    def requests(self) -> list[dict]:
-        return self._server.state.requests
-
-    def script(self, *replies: Reply) -> FakeServer:
-        self._server.state.script = list(replies)
-        self._server.state.requests.clear()
-        return self
-
-    def __enter__(self) -> FakeServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class FakeServer(LocalServer):
+    """A running fake on a free localhost port; `script` what it answers, read `requests`."""
+
+    def __init__(self, handler: type[_Handler], models: list[str] | None = None,
+                 api_key: str | None = None) -> None:
+        server = _Server(("127.0.0.1", 0), handler)
+        server.state = _State()
+        server.models = models or ["qwen2:1.5b"]
+        server.api_key = api_key
+        super().__init__(server)
+        self._fake = server
+
+    @property
+    def requests(self) -> list[dict]:
+        return self._fake.state.requests
+
+    def script(self, *replies: Reply) -> FakeServer:
+        self._fake.state.script = list(replies)
+        self._fake.state.requests.clear()
+        return self
 
 
 def fake_ollama(models: list[str] | None = None) -> FakeServer:

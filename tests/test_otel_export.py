@@ -13,7 +13,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +29,7 @@ trace_service = pytest.importorskip(
     "opentelemetry.proto.collector.trace.v1.trace_service_pb2",
     reason=f"opentelemetry-proto is not installed: {UNSKIP}")
 
-from fake_servers import Reply, fake_openai, refused_url  # noqa: E402
+from fake_servers import LocalServer, Reply, fake_openai, refused_url  # noqa: E402
 from protocol import assert_protocol  # noqa: E402
 
 from toolkit.assistant import Assistant  # noqa: E402
@@ -56,7 +55,7 @@ ENVIRONMENT = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOIN
                "OTEL_TRACES_EXPORTER", "OTEL_RESOURCE_ATTRIBUTES", tracing.CONTENT_VARIABLE)
 
 
-class Receiver:
+class Receiver(LocalServer):
     """A collector's OTLP/HTTP trace endpoint on a free localhost port: it keeps every body
     it is sent (the bytes, and decoded) and answers as a collector does."""
 
@@ -84,13 +83,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(answer)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     @property
     def payload(self) -> bytes:
@@ -125,14 +118,6 @@ class Receiver:
                 return roots
             time.sleep(0.05)
         raise AssertionError(f"expected {count} root spans, received {len(self.spans())} spans")
-
-    def __enter__(self) -> Receiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 def attributes_of(pairs: Any) -> dict[str, Any]:
