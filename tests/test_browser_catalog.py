@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from test_browser import ARTIFACTS, CHROMIUM, browser_page, running_app, send
 
 pytestmark = pytest.mark.skipif(
@@ -46,8 +47,11 @@ def test_upload_preview_switch_and_chat_in_a_real_browser(tmp_path):
 
         file_input.set_input_files(str(good))
         page.get_by_text("Imported 3 products from kevad.csv").wait_for(timeout=60_000)
-        values = page.get_by_test_id("stMetricValue").all_inner_texts()
-        assert values[:3] == ["3", "1", "2"]  # products, languages, categories of the upload
+        # Products, languages, categories of the upload; the page redraws the elements one by
+        # one, so the first metrics may still be the previous run's for a moment: wait for them.
+        metrics = page.get_by_test_id("stMetricValue")
+        for i, value in enumerate(("3", "1", "2")):
+            expect(metrics.nth(i)).to_have_text(value, timeout=30_000)
         page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)
         page.get_by_role("button", name="Use this catalog").wait_for(timeout=60_000)
         page.wait_for_timeout(500)

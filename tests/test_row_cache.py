@@ -2,11 +2,15 @@
 
 A catalog larger than the cache reads the rows it misses into it and evicts the oldest; a
 search whose candidates were partly among those oldest rows must still get every one of them
-(it once got fewer, and `search_products` failed on the mismatch)."""
+(it once got fewer, and `search_products` failed on the mismatch). A large catalog reads only
+the columns asked for; one that fits in the cache is read whole, in the background, once its
+rows are first needed."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +50,106 @@ def test_searches_over_more_rows_than_the_cache_holds_get_full_pages(small_cache
     for query in ("raamat", "krimi", "kingitus", "book", "lauamäng", "luule", "raamat"):
         result = search_products(small_cache, query, limit=10)
         assert len(result.products) == 10, query
+
+
+@pytest.fixture
+def read_by_index(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
+    """The catalog read as a large one is: through the rid index, only the columns asked."""
+    monkeypatch.setattr(catalog_module, "SCAN_ROWS_BELOW", 0)
+    catalog.clear_cache()
+    yield catalog
+    catalog.clear_cache()
+
+
+def test_a_large_catalog_reads_only_the_columns_asked_then_completes_the_rows(
+        read_by_index: Catalog) -> None:
+    narrow = read_by_index.products_by_rid([5, 6], ("title", "price"))
+    assert all(set(row) == {"title", "price"} for row in narrow)
+    whole = read_by_index.products_by_rid([6, 5, 7])
+    assert [set(row) for row in whole] == [set(catalog_module.PRODUCT_COLUMNS)] * 3
+    assert [r["title"] for r in whole[1::-1]] == [r["title"] for r in narrow]
+    # Held whole now: asking for fewer columns again reads nothing and returns the whole rows.
+    assert read_by_index.products_by_rid([5], ("price",)) == [whole[1]]
+
+
+def test_a_small_catalog_reads_whole_rows_in_its_one_scan(small_cache: Catalog) -> None:
+    rows = small_cache.products_by_rid([5, 6], ("title",))
+    assert [set(row) for row in rows] == [set(catalog_module.PRODUCT_COLUMNS)] * 2
+
+
+def test_columns_that_are_not_product_columns_are_refused(catalog: Catalog) -> None:
+    with pytest.raises(ValueError, match="not product columns"):
+        catalog.products_by_rid([1], ("title", "price; DROP TABLE products"))
+
+
+def test_searches_read_through_the_index_find_what_a_scan_finds(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    queries = ("raamat", "krimi kuni 20 eurot", "teddy bear", "Kivirähk", "lauamäng lastele")
+    budgets = (None, None, None, None, {"max_price": 15.0})
+    scanned = [search_products(catalog, q, b).products for q, b in zip(queries, budgets, strict=True)]
+    monkeypatch.setattr(catalog_module, "SCAN_ROWS_BELOW", 0)
+    catalog.clear_cache()
+    try:
+        indexed = [search_products(catalog, q, b).products for q, b in zip(queries, budgets, strict=True)]
+    finally:
+        catalog.clear_cache()
+    assert indexed == scanned
+    assert all(hit.description for page in indexed for hit in page[:3])
+
+
+def _statements(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement the catalog's cursors run from now on."""
+    seen: list[str] = []
+    opened = catalog.cursor
+
+    class Counting:
+        def __init__(self, cur: object) -> None:
+            self._cur = cur
+
+        def execute(self, sql: str, *args: object) -> object:
+            seen.append(sql)
+            return self._cur.execute(sql, *args)  # type: ignore[attr-defined]
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[Counting]:
+        with opened() as cur:
+            yield Counting(cur)
+
+    monkeypatch.setattr(catalog, "cursor", counting)
+    return seen
+
+
+def test_a_small_catalog_is_read_whole_after_its_first_read_and_searches_then_read_no_row(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    catalog.clear_cache()
+    search_products(catalog, "raamat")
+    assert catalog._filler is not None
+    catalog._filler.result(timeout=30)
+    statements = _statements(catalog, monkeypatch)
+    for query in ("krimi", "lauamäng", "teddy bear", "luule", "kingitus emale"):
+        assert search_products(catalog, query).products, query
+    assert len(statements) == 5  # one ranking statement each; every row came from memory
+
+
+def test_forgetting_the_rows_stops_a_background_read_and_nothing_comes_back(
+        catalog: Catalog) -> None:
+    catalog.clear_cache()
+    catalog.hold_rows_in_background()
+    filler = catalog._filler
+    catalog.clear_cache()
+    assert filler is not None and filler.done()
+    with catalog._lock:
+        assert not catalog._rows
+
+
+def test_closing_a_catalog_while_it_is_read_whole_waits_for_the_read_to_stop(
+        catalog: Catalog, tmp_path: Path) -> None:
+    shutil.copy(catalog.path, tmp_path / "copy.duckdb")
+    for _ in range(5):
+        opened = Catalog.open(tmp_path / "copy.duckdb", seed_default=False)
+        opened.hold_rows_in_background()
+        filler = opened._filler
+        opened.close()
+        assert filler is not None and filler.done()

@@ -93,7 +93,7 @@ def test_top_three_are_not_one_author_when_others_match(catalog):
 
 def test_diversity_interleaves_near_equal_matches_but_keeps_a_clear_winner():
     def ranked(author, title, score):
-        return _Ranked({"id": title}, score, score, author, title)
+        return _Ranked(0, score, score, author, title)
 
     shelf = [ranked("a", "a1", 0.90), ranked("a", "a2", 0.89), ranked("a", "a3", 0.88),
              ranked("b", "b1", 0.87), ranked("c", "c1", 0.86)]

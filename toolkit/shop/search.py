@@ -47,6 +47,8 @@ TRANSLATION_WEIGHT = 0.95  # the other language's name for the same thing ("kais
 MAX_QUERY_WORDS = 32  # a pasted essay is cut here, with a warning
 MAX_ALTERNATIVES = 24  # index terms one query word may stand for
 CANDIDATES = 120  # rows fetched for the rerank
+# What the rerank and diversity read of a candidate; whole rows are read only for those shown.
+RANKING_COLUMNS = ("title", "author", "price", "in_popular_list")
 MIN_IN_BUDGET = 3  # fewer within budget than this and the closest outside are added, marked
 
 Sort = Literal["relevance", "price_asc", "price_desc"]
@@ -531,10 +533,18 @@ def _contenders(ranked: list[tuple[int, float]], keep: int,
     return [(rid, bm25) for rid, bm25 in ranked if bm25 / top >= floor]
 
 
-def _with_rows(catalog: Catalog, ranked: list[tuple[int, float]]) -> list[tuple[Row, float]]:
-    """(product, bm25): SQL ranks, the rows come from the catalog's cache."""
-    products = catalog.products_by_rid([rid for rid, _ in ranked])
-    return [(product, score) for product, (_, score) in zip(products, ranked, strict=True)]
+@dataclass
+class _Candidate:
+    rid: int
+    product: Row  # at least the `RANKING_COLUMNS`
+    bm25: float
+
+
+def _with_rows(catalog: Catalog, ranked: list[tuple[int, float]]) -> list[_Candidate]:
+    """The candidates with their ranking columns: SQL ranks, the rows come from the catalog."""
+    products = catalog.products_by_rid([rid for rid, _ in ranked], RANKING_COLUMNS)
+    return [_Candidate(rid, product, bm25)
+            for product, (rid, bm25) in zip(products, ranked, strict=True)]
 
 
 # -- rerank and diversity ------------------------------------------------------------------------
@@ -557,7 +567,7 @@ def budget_fit(price: float, filters: SearchFilters) -> float:
 
 @dataclass
 class _Ranked:
-    product: Row
+    rid: int
     relevance: float
     score: float
     author_key: str
@@ -574,21 +584,22 @@ def _rerank_weights(filters: SearchFilters, popularity: bool) -> tuple[float, fl
             BUDGET_FIT_WEIGHT if filters.has_budget else 0.0)
 
 
-def _rerank(rows: list[tuple[Row, float]], filters: SearchFilters, sort: Sort,
+def _rerank(rows: list[_Candidate], filters: SearchFilters, sort: Sort,
             popularity: bool = True) -> list[_Ranked]:
     """Relevance first; popularity only where the catalog has it (some products on its
     popular list, not all), and the fit to a budget the user gave."""
-    top = max((bm25 for _, bm25 in rows), default=0.0) or 1.0
+    top = max((c.bm25 for c in rows), default=0.0) or 1.0
     pop, fit = _rerank_weights(filters, popularity)
     ranked = []
-    for product, bm25 in rows:
-        relevance = bm25 / top
+    for candidate in rows:
+        product = candidate.product
+        relevance = candidate.bm25 / top
         popular = 1.0 if product["in_popular_list"] else 0.0
         score = (1 - pop - fit) * relevance + pop * popular
         if fit:
             score += fit * budget_fit(product["price"], filters)
-        ranked.append(_Ranked(product, relevance, score, (product["author"] or "").lower(),
-                              product["title"].lower()))
+        ranked.append(_Ranked(candidate.rid, relevance, score,
+                              (product["author"] or "").lower(), product["title"].lower()))
     if sort == "relevance":
         ranked.sort(key=lambda r: -r.score)
     return ranked
@@ -643,9 +654,11 @@ def _diversify(ranked: list[_Ranked], window: int,
     return chosen + tail, demoted
 
 
-def _hits(ranked: list[_Ranked], outside_budget: bool) -> list[ProductHit]:
-    return [ProductHit(**r.product, score=round(r.score, 4), relevance=round(r.relevance, 4),
-                       outside_budget=outside_budget) for r in ranked]
+def _hits(shown: list[tuple[_Ranked, bool]], rows: list[Row]) -> list[ProductHit]:
+    """Cards for the products shown (each with whether it lies outside the budget), from
+    their whole rows."""
+    return [ProductHit(**row, score=round(r.score, 4), relevance=round(r.relevance, 4),
+                       outside_budget=outside) for (r, outside), row in zip(shown, rows, strict=True)]
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -709,7 +722,7 @@ def search_products(
         sql_ms += (time.perf_counter() - t0) * 1000
         return ranked
 
-    def read(ranked: list[tuple[int, float]]) -> list[tuple[Row, float]]:
+    def read(ranked: list[tuple[int, float]]) -> list[_Candidate]:
         nonlocal sql_ms
         t0 = time.perf_counter()
         with_rows = _with_rows(catalog, ranked)
@@ -717,7 +730,7 @@ def search_products(
         return with_rows
 
     found: list[tuple[int, float]] = []
-    outside: list[tuple[Row, float]] = []
+    outside: list[_Candidate] = []
     if all_groups and not groups:
         warnings.append(FunnelWarning(
             code="no_text_match",
@@ -726,9 +739,9 @@ def search_products(
         found = fetch(filters, max(CANDIDATES, limit))
         if filters.has_budget and len(found) < MIN_IN_BUDGET:
             # Show the closest outside the budget, marked, rather than nothing.
-            near = [r for r in read(fetch(filters.without_budget(), CANDIDATES * 2))
-                    if _distance_to_budget(r[0]["price"], filters) > 0]
-            near.sort(key=lambda r: (_distance_to_budget(r[0]["price"], filters), -r[1]))
+            near = [c for c in read(fetch(filters.without_budget(), CANDIDATES * 2))
+                    if _distance_to_budget(c.product["price"], filters) > 0]
+            near.sort(key=lambda c: (_distance_to_budget(c.product["price"], filters), -c.bm25))
             outside = near[: max(MIN_IN_BUDGET - len(found), 0) or MIN_IN_BUDGET]
             if outside:
                 code = "none_in_budget" if not found else "few_in_budget"
@@ -759,16 +772,19 @@ def search_products(
     if diversify and sort == "relevance":
         asked = frozenset(analysis.fold(w) for t, _ in weighted for w in analysis.words(t))
         ranked, demoted = _diversify(ranked, window=window, asked=asked)
-    hits = _hits(ranked[:limit], outside_budget=False)
-    if outside and len(hits) < limit:
-        hits += _hits(_rerank(outside, filters, "price_asc", popularity)[: limit - len(hits)],
-                      outside_budget=True)
+    shown = [(r, False) for r in ranked[:limit]]
+    if outside and len(shown) < limit:
+        shown += [(r, True) for r in
+                  _rerank(outside, filters, "price_asc", popularity)[: limit - len(shown)]]
+    rerank_ms = (time.perf_counter() - rerank_started) * 1000
+    read_started = time.perf_counter()
+    hits = _hits(shown, catalog.products_by_rid([r.rid for r, _ in shown]))
+    sql_ms += (time.perf_counter() - read_started) * 1000
     if not hits and not any(w.code == "no_text_match" for w in warnings):
         warnings.append(FunnelWarning(code="no_results",
                                       message="No products match these words and filters."))
-    rerank_ms = (time.perf_counter() - rerank_started) * 1000
     top3 = {analysis.fold(h.author) for h in hits[:3] if h.author}
-    return SearchResult(
+    result = SearchResult(
         query=texts,
         filters=filters,
         sort=sort,
@@ -788,3 +804,6 @@ def search_products(
         plan=[TermGroupInfo(word=g.word, weight=round(g.weight, 3), terms=list(g.alternatives))
               for g in all_groups],
     )
+    if hits:  # rows were needed: a small catalog is read whole, now that this search is done
+        catalog.hold_rows_in_background()
+    return result
