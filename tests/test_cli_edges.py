@@ -287,3 +287,27 @@ def test_every_option_of_every_command_says_what_it_does():
               for a in p._actions
               if not isinstance(a, argparse._SubParsersAction) and not (a.help or "").strip()]
     assert silent == []
+
+
+def test_a_first_run_at_a_terminal_says_what_it_waits_for(tmp_path, monkeypatch, capsys):
+    """The dictionary build and a new catalog's filling take ~10 s on a new machine: a person
+    at a terminal is told so before the wait, a pipe or a log is not."""
+    from toolkit import cli
+    from toolkit.shop import morphology
+
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))  # main() blocks pandas imports
+    monkeypatch.setattr(morphology, "dictionary_ready", lambda: False)
+    new_db = tmp_path / "new.duckdb"
+    for interactive in (True, False):
+        monkeypatch.setattr(cli, "_interactive", lambda interactive=interactive: interactive)
+        assert cli.main(["search", "kass", "--limit", "1", "--db", str(new_db)]) == 0
+        said = capsys.readouterr().err
+        if interactive:
+            assert "building the Estonian dictionary" in said
+            assert f"filling a new catalog at {new_db}" in said
+        else:
+            assert said == ""
+    monkeypatch.setattr(morphology, "dictionary_ready", lambda: True)
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    assert cli.main(["search", "kass", "--limit", "1", "--db", str(new_db)]) == 0
+    assert capsys.readouterr().err == ""  # nothing to wait for: nothing said

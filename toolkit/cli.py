@@ -456,7 +456,28 @@ def _syllabus(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _first_run_notice(args: argparse.Namespace, settings: Settings) -> str | None:
+    """What a first run on this machine will wait for, silently otherwise (~10 s): building
+    the Estonian dictionary, filling a new catalog from the default one."""
+    from toolkit.shop import morphology
+
+    waits = [] if morphology.dictionary_ready() else [
+        "building the Estonian dictionary (once per machine, about 7 s)"]
+    if args.command in ("chat", "search") or getattr(args, "catalog_command", None) == "info":
+        db = Path(args.db or settings.db_path)
+        if not db.exists():
+            waits.append(f"filling a new catalog at {db} from the default one (a few seconds)")
+    return f"First run: {' and '.join(waits)}…" if waits else None
+
+
+def _interactive() -> bool:
+    return sys.stderr.isatty()
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command != "syllabus" and _interactive() and (
+            notice := _first_run_notice(args, settings)):
+        print(notice, file=sys.stderr, flush=True)  # a person at a terminal is told why
     if args.command == "chat":
         return _chat(args, settings)
     if args.command == "syllabus":

@@ -49,6 +49,12 @@ def cache_folder() -> Path:
     return Path(base) / "toolkit" / ANALYSER
 
 
+def dictionary_ready() -> bool:
+    """Whether this machine has the Estonian dictionary built (else the first analysis builds
+    it: about 7 s)."""
+    return (cache_folder() / "et.dic").exists()
+
+
 class FoldedTrieFactory(TrieDictionaryFactory):
     """simplemma's trie, with its forms and lemmas folded to the index's letters."""
 
