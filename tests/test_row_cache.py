@@ -54,8 +54,10 @@ def test_searches_over_more_rows_than_the_cache_holds_get_full_pages(small_cache
 
 @pytest.fixture
 def read_by_index(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
-    """The catalog read as a large one is: through the rid index, only the columns asked."""
+    """The catalog read as a large one is: through the rid index, only the columns asked,
+    never whole in the background."""
     monkeypatch.setattr(catalog_module, "SCAN_ROWS_BELOW", 0)
+    monkeypatch.setattr(catalog, "hold_rows_in_background", lambda: None)
     catalog.clear_cache()
     yield catalog
     catalog.clear_cache()
@@ -80,17 +82,27 @@ def test_a_small_catalog_reads_whole_rows_in_its_one_scan(small_cache: Catalog) 
 def test_columns_that_are_not_product_columns_are_refused(catalog: Catalog) -> None:
     with pytest.raises(ValueError, match="not product columns"):
         catalog.products_by_rid([1], ("title", "price; DROP TABLE products"))
+    for odd in ((), "title"):
+        with pytest.raises(ValueError, match="non-empty sequence of names"):
+            catalog.products_by_rid([1], odd)
 
 
 def test_searches_read_through_the_index_find_what_a_scan_finds(
         catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     queries = ("raamat", "krimi kuni 20 eurot", "teddy bear", "Kivirähk", "lauamäng lastele")
     budgets = (None, None, None, None, {"max_price": 15.0})
-    scanned = [search_products(catalog, q, b).products for q, b in zip(queries, budgets, strict=True)]
+    sorts = ("relevance", "relevance", "price_asc", "relevance", "relevance")
+
+    def pages() -> list[list]:
+        return [search_products(catalog, q, b, sort=s).products
+                for q, b, s in zip(queries, budgets, sorts, strict=True)]
+
+    scanned = pages()
     monkeypatch.setattr(catalog_module, "SCAN_ROWS_BELOW", 0)
+    monkeypatch.setattr(catalog, "hold_rows_in_background", lambda: None)
     catalog.clear_cache()
     try:
-        indexed = [search_products(catalog, q, b).products for q, b in zip(queries, budgets, strict=True)]
+        indexed = pages()
     finally:
         catalog.clear_cache()
     assert indexed == scanned
@@ -153,3 +165,52 @@ def test_closing_a_catalog_while_it_is_read_whole_waits_for_the_read_to_stop(
         filler = opened._filler
         opened.close()
         assert filler is not None and filler.done()
+
+
+def test_rows_read_while_the_cache_is_forgotten_are_returned_but_not_kept(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import between reading rows and keeping them: the rows were the old file's."""
+    catalog.clear_cache()
+    opened = catalog.cursor
+
+    from contextlib import contextmanager
+
+    @contextmanager
+    def then_forget() -> Iterator[object]:
+        with opened() as cur:
+            yield cur
+        with catalog._lock:
+            catalog._forget_rows()  # what an import does, after the rows were fetched
+
+    monkeypatch.setattr(catalog, "cursor", then_forget)
+    rows = catalog.products_by_rid([4, 5])
+    monkeypatch.undo()
+    assert len(rows) == 2 and all(row["title"] for row in rows)
+    with catalog._lock:
+        assert 4 not in catalog._rows and 5 not in catalog._rows
+
+
+def test_a_catalog_replaced_mid_search_is_searched_again(
+        fresh_catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another import lands between ranking and reading the cards: the rids ranked in the
+    old file name other products in the new one (here the same products in reverse order)."""
+    reversed_file = tmp_path / "reversed.parquet"
+    with fresh_catalog.cursor() as cur:
+        cur.execute(f"COPY (SELECT {', '.join(catalog_module.PRODUCT_COLUMNS)} FROM products "
+                    f"ORDER BY rid DESC) TO '{reversed_file}' (FORMAT parquet)")
+    reads = fresh_catalog.rows_by_rid
+    imported: list[bool] = []
+
+    def import_before_the_cards(rids: list[int], columns=catalog_module.PRODUCT_COLUMNS):
+        if tuple(columns) == catalog_module.PRODUCT_COLUMNS and not imported:
+            imported.append(True)
+            fresh_catalog.import_file(reversed_file)
+        return reads(rids, columns)
+
+    monkeypatch.setattr(fresh_catalog, "rows_by_rid", import_before_the_cards)
+    during = search_products(fresh_catalog, "krimi", {"max_price": 20})
+    monkeypatch.undo()
+    assert imported
+    after = search_products(fresh_catalog, "krimi", {"max_price": 20})
+    assert [p.id for p in during.products] == [p.id for p in after.products]
+    assert all(p.price <= 20 for p in during.products)

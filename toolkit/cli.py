@@ -465,7 +465,11 @@ def _first_run_notice(args: argparse.Namespace, settings: Settings) -> str | Non
         "building the Estonian dictionary (once per machine, about 7 s)"]
     if args.command in ("chat", "search") or getattr(args, "catalog_command", None) == "info":
         db = Path(args.db or settings.db_path)
-        if not db.exists():
+        try:
+            new = not db.exists() or db.stat().st_size == 0
+        except OSError:  # unreadable: opening it says what is wrong
+            new = False
+        if new:
             waits.append(f"filling a new catalog at {db} from the default one (a few seconds)")
     return f"First run: {' and '.join(waits)}…" if waits else None
 

@@ -178,12 +178,10 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-@functools.cache
-def _background() -> ThreadPoolExecutor:
-    """The one thread that reads small catalogs whole (`Catalog.hold_rows_in_background`),
-    started once: handing it work costs a search microseconds, where starting a thread made
-    the search wait for the new thread's first steps."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-rows")
+# The one thread that reads small catalogs whole (`Catalog.hold_rows_in_background`), started
+# on first use: handing it work costs a search microseconds, where starting a thread made the
+# search wait for the new thread's first steps.
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-rows")
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
@@ -236,12 +234,14 @@ class Catalog:
         # Product rows by rid, most recently used last: a search ranks rids in SQL and reads
         # the rows from here, which saves converting every candidate's columns to Python.
         self._rows: OrderedDict[int, Row] = OrderedDict()
-        # Bumped whenever the cached rows are forgotten, so that a background read of the
-        # whole catalog (`_fill_rows`) never puts back rows of what was forgotten.
+        # Bumped whenever the cached rows are forgotten or a background read of the whole
+        # catalog (`_fill_rows`) is stopped, so that no read puts back rows of what was
+        # forgotten.
         self._rows_epoch = 0
         self._filler: Future[None] | None = None
         self._filler_cursor: duckdb.DuckDBPyConnection | None = None
-        # Bumped each time another file is put in place (an import here or in another process).
+        # Bumped each time other products are put in place (an import here or in another
+        # process): rids read before may name other products after.
         self.generation = 0
 
     @classmethod
@@ -404,27 +404,38 @@ class Catalog:
 
     def products_by_rid(self, rids: list[int],
                         columns: Sequence[str] = PRODUCT_COLUMNS) -> list[Row]:
-        """Product rows by internal rid, in the order asked, holding at least `columns` (some
-        may hold more), through a bounded cache that reads only the rows it misses.
+        """Product rows by internal rid, in the order asked (a rid the catalog does not have is
+        skipped), holding at least `columns`: see `rows_by_rid`."""
+        found = self.rows_by_rid(rids, columns)
+        return [found[rid] for rid in rids if rid in found]
 
-        A catalog of up to `SCAN_ROWS_BELOW` products is scanned for them, whole rows at once.
+    def rows_by_rid(self, rids: list[int],
+                    columns: Sequence[str] = PRODUCT_COLUMNS) -> dict[int, Row]:
+        """Product rows by internal rid, holding at least `columns` (some may hold more),
+        through a bounded cache that reads only the rows it misses. The rows are the cache's
+        own: read them, do not change them.
+
+        A catalog of fewer than `SCAN_ROWS_BELOW` products is scanned for them, whole rows at once.
         A larger one reads through the rid index, and only the columns asked for: the long
         text columns are most of what reading scattered rows costs (a first read of 100 rows
         at 100k products took 11.8 ms whole, 3.7 ms for four short columns), so a search reads
         its ranking columns for every contender and whole rows for the ten it shows.
         (Reading a small catalog whole on first use cost a first search 11 ms at 3,200 rows
         against ~3.5 ms for its candidates; a one-shot CLI search is always a first search.)"""
+        if isinstance(columns, str) or not columns:
+            raise ValueError(f"columns must be a non-empty sequence of names, not {columns!r}")
         wanted = set(columns)
         if not wanted <= set(PRODUCT_COLUMNS):
             raise ValueError(f"not product columns: {sorted(wanted - set(PRODUCT_COLUMNS))}")
         with self._lock:
+            epoch = self._rows_epoch
             # The rows found are held here, not only in the cache: reading the misses into a
             # full cache evicts its oldest rows, which may be some of these.
             found = {rid: row for rid in rids
                      if (row := self._rows.get(rid)) is not None and row.keys() >= wanted}
             missing = [rid for rid in dict.fromkeys(rids) if rid not in found]
         if missing:
-            if self.vocabulary().num_docs <= SCAN_ROWS_BELOW:
+            if self.vocabulary().num_docs < SCAN_ROWS_BELOW:
                 # A small catalog is scanned: loading the rid index costs a first read more,
                 # and one scan for whole rows costs less than a narrow one and a second read.
                 columns = PRODUCT_COLUMNS
@@ -438,12 +449,16 @@ class Catalog:
                 rows = cur.execute(f"SELECT rid, {', '.join(names)} FROM products WHERE {where}",
                                    params).fetchall()
             with self._lock:
-                found.update(self._keep(names, rows))
+                if self._rows_epoch == epoch:
+                    found.update(self._keep(names, rows))
+                else:  # another file was put in place meanwhile: these rows are not its
+                    found.update((rid, dict(zip(names, values, strict=True)))
+                                 for rid, *values in rows)
         with self._lock:
             for rid in found:
                 if rid in self._rows:
                     self._rows.move_to_end(rid)
-        return [found[rid] for rid in rids if rid in found]
+        return found
 
     def _keep(self, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[int, Row]:
         """Put rows read as (rid, *names) into the cache (the caller holds `_lock`), completing
@@ -463,14 +478,18 @@ class Catalog:
         a search reads no row. A search asks for it when it is done, so that neither a
         one-shot search waits for it (20 ms at 3,200 rows, 27 at 5,000, in a fresh process,
         against ~2.5 ms for a first search's candidates) nor does the search that started it:
-        begun inside it, the read slowed that search by ~1 ms. Nothing happens for a larger
-        catalog."""
+        begun inside it, the read slowed that search by ~1 ms. Closing the catalog interrupts
+        the read (a script that ends without closing it waits for the read to finish, as
+        Python waits for its worker threads). Nothing happens for a larger catalog."""
         if self._filler is not None or self.vocabulary().num_docs > ROW_CACHE_SIZE:
             return
         with self._lock:
             if self._filler is not None:
                 return
-            self._filler = _background().submit(self._fill_rows, self._rows_epoch)
+            try:
+                self._filler = _BACKGROUND.submit(self._fill_rows, self._rows_epoch)
+            except RuntimeError as e:  # the interpreter is exiting: rows are read on demand
+                log.debug("not reading the catalog's rows in the background: %s", e)
 
     def _fill_rows(self, epoch: int) -> None:
         """Every row into the cache, a chunk at a time (each holds the GIL ~1 ms), stopping as
@@ -573,6 +592,7 @@ class Catalog:
                 build(cur)
                 self._vocabulary = None
                 self._forget_rows()
+                self.generation += 1
         else:
             _build_file(Path(self.path), build)
             self._reopen()

@@ -38,7 +38,7 @@ from pydantic import (
 from toolkit.core.errors import SearchError
 from toolkit.shop import lexicon
 from toolkit.shop import text as analysis
-from toolkit.shop.catalog import Catalog, Row
+from toolkit.shop.catalog import PRODUCT_COLUMNS, Catalog, Row
 from toolkit.shop.vocabulary import Vocabulary
 
 HINT_WEIGHT = 0.6  # a hint query (from the conversation) counts less than what the user typed
@@ -540,11 +540,12 @@ class _Candidate:
     bm25: float
 
 
-def _with_rows(catalog: Catalog, ranked: list[tuple[int, float]]) -> list[_Candidate]:
-    """The candidates with their ranking columns: SQL ranks, the rows come from the catalog."""
-    products = catalog.products_by_rid([rid for rid, _ in ranked], RANKING_COLUMNS)
-    return [_Candidate(rid, product, bm25)
-            for product, (rid, bm25) in zip(products, ranked, strict=True)]
+def _with_rows(catalog: Catalog, ranked: list[tuple[int, float]],
+               columns: Sequence[str] = RANKING_COLUMNS) -> list[_Candidate]:
+    """The candidates with their rows (at least `columns`): SQL ranks, the rows come from the
+    catalog. A rid without a row (the catalog was replaced meanwhile) is left out."""
+    rows = catalog.rows_by_rid([rid for rid, _ in ranked], columns)
+    return [_Candidate(rid, rows[rid], bm25) for rid, bm25 in ranked if rid in rows]
 
 
 # -- rerank and diversity ------------------------------------------------------------------------
@@ -654,11 +655,11 @@ def _diversify(ranked: list[_Ranked], window: int,
     return chosen + tail, demoted
 
 
-def _hits(shown: list[tuple[_Ranked, bool]], rows: list[Row]) -> list[ProductHit]:
+def _hits(shown: list[tuple[_Ranked, bool]], rows: dict[int, Row]) -> list[ProductHit]:
     """Cards for the products shown (each with whether it lies outside the budget), from
     their whole rows."""
-    return [ProductHit(**row, score=round(r.score, 4), relevance=round(r.relevance, 4),
-                       outside_budget=outside) for (r, outside), row in zip(shown, rows, strict=True)]
+    return [ProductHit(**rows[r.rid], score=round(r.score, 4), relevance=round(r.relevance, 4),
+                       outside_budget=outside) for r, outside in shown if r.rid in rows]
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -692,6 +693,27 @@ def search_products(
 ) -> SearchResult:
     """Ranked products for a query (or several: the first is the user's, the rest and `hints`
     are hints at `HINT_WEIGHT`) under structured filters, with metrics and funnel warnings."""
+    generation = catalog.refresh()
+    result = _search_once(catalog, query, filters, hints=hints, limit=limit, sort=sort,
+                          diversify=diversify)
+    if catalog.generation != generation:
+        # Other products were put in place mid-search (an import): the rids ranked before
+        # may name other products now. Searched again, over the new ones.
+        result = _search_once(catalog, query, filters, hints=hints, limit=limit, sort=sort,
+                              diversify=diversify)
+    return result
+
+
+def _search_once(
+    catalog: Catalog,
+    query: str | Sequence[str],
+    filters: SearchFilters | dict[str, Any] | None = None,
+    *,
+    hints: Sequence[str] = (),
+    limit: int = 10,
+    sort: Sort = "relevance",
+    diversify: bool = True,
+) -> SearchResult:
     started = time.perf_counter()
     if isinstance(filters, dict):
         filters = SearchFilters.build(**filters)
@@ -722,10 +744,11 @@ def search_products(
         sql_ms += (time.perf_counter() - t0) * 1000
         return ranked
 
-    def read(ranked: list[tuple[int, float]]) -> list[_Candidate]:
+    def read(ranked: list[tuple[int, float]],
+             columns: Sequence[str] = RANKING_COLUMNS) -> list[_Candidate]:
         nonlocal sql_ms
         t0 = time.perf_counter()
-        with_rows = _with_rows(catalog, ranked)
+        with_rows = _with_rows(catalog, ranked, columns)
         sql_ms += (time.perf_counter() - t0) * 1000
         return with_rows
 
@@ -764,8 +787,8 @@ def search_products(
         pop, fit = _rerank_weights(filters, popularity)
         window = limit + 20 if diversify else limit
         rows = read(_contenders(found, window, slack=(pop + fit) / max(1 - pop - fit, 1e-9)))
-    else:  # kept in SQL's order: only what is shown
-        rows = read(found[:limit])
+    else:  # kept in SQL's order: only what is shown, whole
+        rows = read(found[:limit], PRODUCT_COLUMNS)
     rerank_started = time.perf_counter()
     ranked = _rerank(rows, filters, sort, popularity)
     demoted = 0
@@ -778,7 +801,7 @@ def search_products(
                   _rerank(outside, filters, "price_asc", popularity)[: limit - len(shown)]]
     rerank_ms = (time.perf_counter() - rerank_started) * 1000
     read_started = time.perf_counter()
-    hits = _hits(shown, catalog.products_by_rid([r.rid for r, _ in shown]))
+    hits = _hits(shown, catalog.rows_by_rid([r.rid for r, _ in shown]))
     sql_ms += (time.perf_counter() - read_started) * 1000
     if not hits and not any(w.code == "no_text_match" for w in warnings):
         warnings.append(FunnelWarning(code="no_results",
