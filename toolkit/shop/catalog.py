@@ -419,9 +419,8 @@ class Catalog:
         A larger one reads through the rid index, and only the columns asked for: the long
         text columns are most of what reading scattered rows costs (a first read of 100 rows
         at 100k products took 11.8 ms whole, 3.7 ms for four short columns), so a search reads
-        its ranking columns for every contender and whole rows for the ten it shows.
-        (Reading a small catalog whole on first use cost a first search 11 ms at 3,200 rows
-        against ~3.5 ms for its candidates; a one-shot CLI search is always a first search.)"""
+        its ranking columns for every contender and whole rows for the ten it shows. (A small
+        catalog is read whole too, but after a search: `hold_rows_in_background`.)"""
         if isinstance(columns, str) or not columns:
             raise ValueError(f"columns must be a non-empty sequence of names, not {columns!r}")
         wanted = set(columns)
