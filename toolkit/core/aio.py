@@ -30,7 +30,10 @@ async def events_of(produce: Callable[[Callable[[E], Awaitable[None]]], Coroutin
             if deadline is None:
                 event = await queue.get()
             else:
-                event = await asyncio.wait_for(queue.get(), max(deadline - loop.time(), 0))
+                # Not `wait_for`: on 3.11 it wraps the get in a task of its own, which a reader
+                # closed meanwhile leaves pending until its loop has closed.
+                async with asyncio.timeout_at(deadline):
+                    event = await queue.get()
             yield event
             if last(event):
                 return
