@@ -693,27 +693,6 @@ def search_products(
 ) -> SearchResult:
     """Ranked products for a query (or several: the first is the user's, the rest and `hints`
     are hints at `HINT_WEIGHT`) under structured filters, with metrics and funnel warnings."""
-    generation = catalog.refresh()
-    result = _search_once(catalog, query, filters, hints=hints, limit=limit, sort=sort,
-                          diversify=diversify)
-    if catalog.generation != generation:
-        # Other products were put in place mid-search (an import): the rids ranked before
-        # may name other products now. Searched again, over the new ones.
-        result = _search_once(catalog, query, filters, hints=hints, limit=limit, sort=sort,
-                              diversify=diversify)
-    return result
-
-
-def _search_once(
-    catalog: Catalog,
-    query: str | Sequence[str],
-    filters: SearchFilters | dict[str, Any] | None = None,
-    *,
-    hints: Sequence[str] = (),
-    limit: int = 10,
-    sort: Sort = "relevance",
-    diversify: bool = True,
-) -> SearchResult:
     started = time.perf_counter()
     if isinstance(filters, dict):
         filters = SearchFilters.build(**filters)
@@ -725,6 +704,19 @@ def _search_once(
     texts = [query] if isinstance(query, str) else list(query)
     if not all(isinstance(t, str) for t in [*texts, *hints]):
         raise SearchError("queries and hints must be strings")
+    generation = catalog.refresh()
+    result = _search_once(catalog, texts, hints, filters, limit, sort, diversify, started)
+    if catalog.generation != generation:
+        # Other products were put in place mid-search (an import): the rids ranked before
+        # may name other products now. Searched again, over the new ones.
+        result = _search_once(catalog, texts, hints, filters, limit, sort, diversify, started)
+    return result
+
+
+def _search_once(catalog: Catalog, texts: list[str], hints: Sequence[str],
+                 filters: SearchFilters, limit: int, sort: Sort, diversify: bool,
+                 started: float) -> SearchResult:
+    """One search over the catalog as it is now, from checked arguments."""
     weighted = [(texts[0] if texts else "", 1.0)] + [(t, HINT_WEIGHT) for t in [*texts[1:], *hints]]
 
     warnings: list[FunnelWarning] = []
