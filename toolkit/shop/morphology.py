@@ -73,7 +73,7 @@ def _trie_folder() -> Path | None:
     """The folder holding `et.dic`, built there first if absent; None if it cannot be written
     (the trie is then built in memory, in every process: slower, never wrong)."""
     folder = cache_folder()
-    if (folder / "et.dic").exists():
+    if dictionary_ready():
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
